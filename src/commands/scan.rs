@@ -1,0 +1,250 @@
+//! `vastleaks scan`: inputs -> matcher -> findings -> suppressions -> report.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use termcolor::{ColorChoice, NoColor, StandardStream, WriteColor};
+
+use super::Exit;
+use crate::cli::{ColorWhen, OutputArgs, ScanArgs};
+use crate::matcher::Matcher;
+use crate::report::{self, Format, RenderOptions, Report, Summary};
+use crate::rules::RuleSet;
+use crate::scan::{Collector, ProblemKind, Scanner};
+use crate::source;
+use crate::suppress::{Suppressions, IGNORE_FILE_NAME};
+
+pub fn run(args: &ScanArgs) -> anyhow::Result<Exit> {
+    let rules = load_rules(&args.rule_files)?;
+    let report = collect(args, &rules)?;
+    emit(&report, &rules, &args.output)?;
+    Ok(if report.findings.is_empty() {
+        Exit::Clean
+    } else {
+        Exit::Findings
+    })
+}
+
+/// Loads the built-in rules plus `--rules` files. A bad rule file is fatal:
+/// scanning with half the rules would pass things it should not.
+pub fn load_rules(files: &[PathBuf]) -> anyhow::Result<RuleSet> {
+    RuleSet::builtin_with(files)
+        .map_err(|err| anyhow::anyhow!("--rules {err}; fix the rule file or drop the option"))
+}
+
+/// Runs the scan described by `args` and applies suppressions. The report is
+/// what every later stage (verify, revoke, render) works on.
+pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
+    let started = Instant::now();
+    let scanner = Scanner::new(Matcher::new(rules)?);
+    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if stdin && args.paths.len() > 1 {
+        bail!(
+            "`-` (standard input) cannot be combined with other paths; scan them in separate runs"
+        );
+    }
+    for path in &args.paths {
+        if !stdin && std::fs::symlink_metadata(path).is_err() {
+            bail!(
+                "{}: no such file or directory; pass an existing path to scan",
+                path.display()
+            );
+        }
+    }
+
+    let mut suppressions = Suppressions::default();
+    let mut problems_from_config = Vec::new();
+    let ignore_files: Vec<PathBuf> = match &args.ignore_file {
+        Some(file) => {
+            if !file.is_file() {
+                bail!(
+                    "--ignore-file {}: not found; pass an existing ignore file",
+                    file.display()
+                );
+            }
+            vec![file.clone()]
+        }
+        None if stdin => vec![PathBuf::from(IGNORE_FILE_NAME)],
+        None => args
+            .paths
+            .iter()
+            .filter(|p| p.is_dir())
+            .map(|p| p.join(IGNORE_FILE_NAME))
+            .collect(),
+    };
+    for file in &ignore_files {
+        for err in suppressions.load_ignore_file(file)? {
+            problems_from_config.push(crate::scan::Problem {
+                path: format!("{}:{}", err.file, err.line),
+                kind: ProblemKind::Error,
+                message: format!("ignore entry skipped: {}", err.message),
+            });
+        }
+    }
+    if let Some(baseline) = &args.baseline {
+        suppressions.load_baseline(baseline)?;
+    }
+
+    let collector = Collector::default();
+    let mode = if stdin {
+        source::stdin::scan(&scanner, &collector)?;
+        "stdin"
+    } else {
+        let options = source::files::WalkOptions {
+            roots: args.paths.clone(),
+            no_ignore: args.no_ignore,
+            follow: args.follow,
+            jobs: args.jobs,
+            max_file_size: args.max_file_size,
+        };
+        source::files::scan(&options, &scanner, &collector);
+        "files"
+    };
+    let parts = collector.into_parts();
+    let applied = suppressions.apply(parts.findings);
+    let mut problems = problems_from_config;
+    problems.extend(parts.problems);
+    let mut report = Report {
+        findings: applied.kept,
+        stale_ignores: applied.stale,
+        summary: Summary {
+            mode: mode.to_string(),
+            scanned: parts.scanned,
+            bytes: parts.bytes,
+            suppressed: parts.allowed + applied.suppressed as u64,
+            skipped: problems
+                .iter()
+                .filter(|p| p.kind == ProblemKind::Skipped)
+                .count() as u64,
+            errors: problems
+                .iter()
+                .filter(|p| p.kind == ProblemKind::Error)
+                .count() as u64,
+            ..Summary::default()
+        },
+        problems,
+    };
+    report.summary.findings = report.findings.len() as u64;
+    report.summary.keys = report.distinct_keys() as u64;
+    report.summary.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// Writes the report where `--output` says and the summary to stderr.
+pub fn emit(report: &Report, rules: &RuleSet, output: &OutputArgs) -> anyhow::Result<()> {
+    let options = RenderOptions {
+        show_secrets: output.show_secrets,
+        rules: rules.rules(),
+    };
+    match output.output.as_deref().filter(|p| p.as_os_str() != "-") {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("-o {}: cannot create the report file; check the directory exists and is writable", path.display()))?;
+            let mut out = NoColor::new(std::io::BufWriter::new(file));
+            report::write(output.format, report, &options, &mut out)
+                .and_then(|()| out.flush())
+                .with_context(|| format!("-o {}: cannot write the report", path.display()))?;
+        }
+        None => {
+            let mut out =
+                StandardStream::stdout(color_choice(output.color, std::io::stdout().is_terminal()));
+            write_ignoring_broken_pipe(
+                report::write(output.format, report, &options, &mut out).and_then(|()| out.flush()),
+            )?;
+        }
+    }
+    if !output.quiet {
+        let mut err =
+            StandardStream::stderr(color_choice(output.color, std::io::stderr().is_terminal()));
+        write_ignoring_broken_pipe(write_diagnostics(report, output.format, &mut err))?;
+    }
+    Ok(())
+}
+
+/// `vastleaks scan | head` must not fail with an error.
+fn write_ignoring_broken_pipe(result: std::io::Result<()>) -> anyhow::Result<()> {
+    match result {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write output"),
+    }
+}
+
+pub fn color_choice(when: ColorWhen, is_terminal: bool) -> ColorChoice {
+    match when {
+        ColorWhen::Always => ColorChoice::Always,
+        ColorWhen::Never => ColorChoice::Never,
+        ColorWhen::Auto => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            if is_terminal && !no_color {
+                ColorChoice::Auto
+            } else {
+                ColorChoice::Never
+            }
+        }
+    }
+}
+
+/// Problems, stale ignores, the summary line and a hint, on stderr.
+fn write_diagnostics(
+    report: &Report,
+    format: Format,
+    err: &mut dyn WriteColor,
+) -> std::io::Result<()> {
+    for problem in &report.problems {
+        let what = match problem.kind {
+            ProblemKind::Skipped => "skipped",
+            ProblemKind::Error => "error",
+        };
+        writeln!(
+            err,
+            "vastleaks: {what}: {}: {}",
+            problem.path, problem.message
+        )?;
+    }
+    for stale in &report.stale_ignores {
+        writeln!(
+            err,
+            "vastleaks: warning: {}:{}: ignore entry {} matched nothing in this scan (stale: remove it if the key is gone)",
+            stale.file, stale.line, stale.fingerprint
+        )?;
+    }
+    let summary = &report.summary;
+    let unit = match summary.mode.as_str() {
+        "files" => "files",
+        "stdin" => "inputs",
+        _ => "objects",
+    };
+    let mut line = format!(
+        "vastleaks: scanned {} {unit} ({}) in {:.2}s: {} finding{} ({} distinct key{})",
+        summary.scanned,
+        report::human_bytes(summary.bytes),
+        summary.elapsed.as_secs_f64(),
+        summary.findings,
+        if summary.findings == 1 { "" } else { "s" },
+        summary.keys,
+        if summary.keys == 1 { "" } else { "s" },
+    );
+    for (count, what) in [
+        (summary.suppressed, "suppressed"),
+        (summary.skipped, "skipped"),
+        (summary.errors, "errors"),
+    ] {
+        if count > 0 {
+            line.push_str(&format!(", {count} {what}"));
+        }
+    }
+    writeln!(err, "{line}")?;
+    for note in &summary.notes {
+        writeln!(err, "vastleaks: note: {note}")?;
+    }
+    if !report.findings.is_empty() && format == Format::Human {
+        writeln!(
+            err,
+            "vastleaks: a leaked key must be revoked (https://cloud.vast.ai/manage-keys/ or `vastleaks revoke`); \
+             to accept a finding, add its fingerprint to {IGNORE_FILE_NAME} or put `vastleaks:allow` on its line"
+        )?;
+    }
+    Ok(())
+}

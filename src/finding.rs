@@ -1,0 +1,258 @@
+//! The one finding type every input produces and every report consumes.
+
+use std::fmt;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::rules::Confidence;
+
+/// A leaked key. Deliberately has no `Display` and no `Serialize`: printing or
+/// serialising the full key must be an explicit `expose()` call, made only
+/// when the user asked for `--show-secrets` or when talking to the Vast API.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(key: impl Into<String>) -> Secret {
+        Secret(key.into())
+    }
+
+    /// The full key.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// First 4 and last 4 characters: enough to recognise a key you own,
+    /// useless to an attacker.
+    pub fn redacted(&self) -> String {
+        let key = &self.0;
+        if key.len() < 12 {
+            return "*".repeat(key.len());
+        }
+        format!("{}...{}", &key[..4], &key[key.len() - 4..])
+    }
+
+    /// What reports print: the full key with `show`, else the redacted form.
+    pub fn display(&self, show: bool) -> String {
+        if show {
+            self.0.clone()
+        } else {
+            self.redacted()
+        }
+    }
+
+    pub fn fingerprint(&self) -> Fingerprint {
+        Fingerprint::of(&self.0)
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({})", self.redacted())
+    }
+}
+
+/// Content-keyed identity of a key: the first 16 hex digits of
+/// SHA-256("vastleaks:v1:" + key). It depends on the key alone, so it survives
+/// rebases, squashes, renames and moved lines, and it is what ignore files,
+/// baselines and SARIF `partialFingerprints` use. 64 bits cannot be reversed
+/// into the key.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Fingerprint(String);
+
+impl Fingerprint {
+    const DOMAIN: &'static str = "vastleaks:v1:";
+    pub const LEN: usize = 16;
+
+    pub fn of(key: &str) -> Fingerprint {
+        let digest = Sha256::new()
+            .chain_update(Self::DOMAIN)
+            .chain_update(key)
+            .finalize();
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        Fingerprint(hex[..Self::LEN].to_string())
+    }
+
+    /// Parses a fingerprint written by a user (ignore file, baseline, flag).
+    pub fn parse(text: &str) -> Option<Fingerprint> {
+        let valid = text.len() == Self::LEN
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        valid.then(|| Fingerprint(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where the scanned bytes came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    /// A file in the working tree.
+    File,
+    /// Standard input.
+    Stdin,
+    /// A blob in the git object database.
+    GitBlob,
+    /// A commit message.
+    GitCommit,
+    /// An annotated tag message.
+    GitTag,
+    /// A blob staged in the index.
+    Staged,
+}
+
+/// Where in its source a key sits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub source: SourceKind,
+    /// A file or index path (`/`-separated for git); `None` for stdin.
+    pub path: Option<String>,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// Byte offset of the key in its source.
+    pub offset: usize,
+    /// The source contains NUL bytes: a key embedded in a binary is still a leak.
+    pub binary: bool,
+}
+
+/// Where a key sits in git history (filled in by the git sources).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct GitProvenance {
+    /// The blob (or commit/tag object for messages) the key is in.
+    pub object: String,
+    /// The commit that first introduced the object, if any commit reaches it.
+    pub commit: Option<String>,
+    pub author: Option<String>,
+    /// Commit time, RFC 3339.
+    pub date: Option<String>,
+    pub summary: Option<String>,
+    /// Refs the introducing commit is reachable from; empty when unreachable.
+    pub refs: Vec<String>,
+    /// False for dangling objects (dropped stashes, reset commits).
+    pub reachable: bool,
+    /// Whether the key is still in the tree at HEAD (None: not determined).
+    pub at_head: Option<bool>,
+}
+
+/// Verification outcome of a key against the Vast API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerifyStatus {
+    /// The API accepted the key: it works right now.
+    Live,
+    /// The API said "Invalid user key": deleted or never valid.
+    Revoked,
+    /// Could not tell; see the reason. Never a synonym for "revoked".
+    Unknown,
+}
+
+/// Why a key's status is unknown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownReason {
+    RateLimited,
+    Timeout,
+    Network,
+    ServerError,
+    TwoFactorRequired,
+    InsufficientScope,
+    UnexpectedResponse,
+}
+
+impl fmt::Display for UnknownReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        f.write_str(&text)
+    }
+}
+
+impl fmt::Display for VerifyStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            VerifyStatus::Live => "live",
+            VerifyStatus::Revoked => "revoked",
+            VerifyStatus::Unknown => "unknown",
+        })
+    }
+}
+
+/// The result of checking a key. Holds no personal data: only the account's
+/// numeric id and the key's id are kept from the API's answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Verification {
+    pub status: VerifyStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<UnknownReason>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<i64>,
+}
+
+/// One occurrence of a key.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub rule_id: String,
+    pub rule_name: String,
+    pub confidence: Confidence,
+    pub secret: Secret,
+    pub fingerprint: Fingerprint,
+    pub location: Location,
+    pub git: Option<GitProvenance>,
+    pub verification: Option<Verification>,
+}
+
+impl Finding {
+    /// `path:line:column` (or `<stdin>:line:column`) for messages.
+    pub fn position(&self) -> String {
+        format!(
+            "{}:{}:{}",
+            self.location.path.as_deref().unwrap_or("<stdin>"),
+            self.location.line,
+            self.location.column
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "38392aa0acddf808be3f8bc7f74f69351f1992ce2f3f3b4455da3295706fb7ad";
+
+    #[test]
+    fn redaction_keeps_four_and_four() {
+        let secret = Secret::new(KEY);
+        assert_eq!(secret.redacted(), "3839...b7ad");
+        assert!(!format!("{secret:?}").contains(KEY));
+        assert_eq!(secret.display(true), KEY);
+    }
+
+    #[test]
+    fn fingerprint_is_stable_and_content_keyed() {
+        let a = Fingerprint::of(KEY);
+        assert_eq!(a, Secret::new(KEY).fingerprint());
+        assert_eq!(a.as_str().len(), 16);
+        assert!(!KEY.contains(a.as_str()));
+        assert_ne!(a, Fingerprint::of(&KEY.replace('3', "4")));
+        assert_eq!(Fingerprint::parse(a.as_str()), Some(a));
+        assert_eq!(Fingerprint::parse("xyz"), None);
+    }
+}

@@ -1,0 +1,15 @@
+//! vastleaks: finds, verifies and revokes leaked Vast.ai API keys.
+//!
+//! Data flows one way: sources (files, stdin, git objects, staged blobs) hand
+//! bytes to the [`matcher`], which yields [`finding`]s; suppressions filter
+//! them; later stages may verify or revoke; [`report`] renders the result.
+
+pub mod cli;
+pub mod commands;
+pub mod finding;
+pub mod matcher;
+pub mod report;
+pub mod rules;
+pub mod scan;
+pub mod source;
+pub mod suppress;

@@ -1,0 +1,358 @@
+//! The one matcher every input goes through.
+//!
+//! Speed comes from never running a rule where it cannot match: every content
+//! rule needs Vast context, so a case-insensitive search for the keyword
+//! `vast` (a SIMD literal search, several GB/s) finds the only places worth
+//! looking at. Rules then run only in windows around those hits, merged so no
+//! byte is searched twice by the same rule. Path rules (key files) run on the
+//! whole content of files whose path matches, regardless of keywords.
+
+use std::ops::Range;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex_automata::meta::Regex;
+use regex_automata::Input;
+
+use crate::rules::{compile, Rule, RuleSet};
+
+/// The prefilter keyword. Every content rule must involve it.
+const KEYWORD: &str = "vast";
+/// How far before a keyword hit a key-bearing match may start (Bearer headers
+/// precede the URL in curl lines).
+const WINDOW_BEFORE: usize = 640;
+/// How far after a keyword hit a match may end (config sections put the key
+/// a few lines below the `[vast]` header).
+const WINDOW_AFTER: usize = 1024;
+
+/// A key found by a rule: byte offsets of the 64 hex digits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Match {
+    /// Index into [`Matcher::rules`].
+    pub rule: usize,
+    pub key: Range<usize>,
+}
+
+struct CompiledRule {
+    pattern: Regex,
+    key_group: usize,
+    path: Option<Regex>,
+    near: Option<(Regex, usize)>,
+}
+
+/// Rules compiled once, shared by every scanning thread.
+pub struct Matcher {
+    rules: Vec<Rule>,
+    compiled: Vec<CompiledRule>,
+    prefilter: AhoCorasick,
+}
+
+impl Matcher {
+    pub fn new(set: &RuleSet) -> anyhow::Result<Matcher> {
+        let mut compiled = Vec::new();
+        for rule in set.rules() {
+            let pattern = compile(&rule.pattern)
+                .map_err(|e| anyhow::anyhow!("{}: rule {}: {e}", rule.origin, rule.id))?;
+            let key_group = pattern
+                .group_info()
+                .to_index(regex_automata::PatternID::ZERO, "key")
+                .ok_or_else(|| {
+                    anyhow::anyhow!("{}: rule {} has no key group", rule.origin, rule.id)
+                })?;
+            let path = rule
+                .path
+                .as_deref()
+                .map(compile)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("{}: rule {}: {e}", rule.origin, rule.id))?;
+            let near = match rule.near.as_deref() {
+                Some(near) => Some((
+                    compile(near)
+                        .map_err(|e| anyhow::anyhow!("{}: rule {}: {e}", rule.origin, rule.id))?,
+                    rule.near_distance,
+                )),
+                None => None,
+            };
+            compiled.push(CompiledRule {
+                pattern,
+                key_group,
+                path,
+                near,
+            });
+        }
+        let prefilter = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostFirst)
+            .build([KEYWORD])?;
+        Ok(Matcher {
+            rules: set.rules().to_vec(),
+            compiled,
+            prefilter,
+        })
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// True when `haystack` contains the prefilter keyword. Cheap.
+    pub fn has_keyword(&self, haystack: &[u8]) -> bool {
+        self.prefilter.is_match(haystack)
+    }
+
+    /// Finds keys in `haystack`. `path` (with `/` or `\` separators) enables
+    /// path rules such as key files. Matches are sorted by offset, one per key
+    /// occurrence (the first rule in rule order wins).
+    pub fn find(&self, haystack: &[u8], path: Option<&str>) -> Vec<Match> {
+        let mut found = Vec::new();
+        if let Some(path) = path {
+            for (index, rule) in self.compiled.iter().enumerate() {
+                if let Some(path_re) = &rule.path {
+                    if path_re.is_match(path.as_bytes()) {
+                        self.run_rule(index, haystack, 0..haystack.len(), &mut found);
+                    }
+                }
+            }
+        }
+        let mut window: Option<Range<usize>> = None;
+        for hit in self.prefilter.find_iter(haystack) {
+            let start = hit.start().saturating_sub(WINDOW_BEFORE);
+            let end = hit.end().saturating_add(WINDOW_AFTER).min(haystack.len());
+            match &mut window {
+                Some(current) if start <= current.end => current.end = end,
+                _ => {
+                    if let Some(done) = window.replace(start..end) {
+                        self.run_content_rules(haystack, done, &mut found);
+                    }
+                }
+            }
+        }
+        if let Some(done) = window {
+            self.run_content_rules(haystack, done, &mut found);
+        }
+        found.sort_by_key(|m| (m.key.start, m.rule));
+        found.dedup_by_key(|m| m.key.start);
+        found
+    }
+
+    fn run_content_rules(&self, haystack: &[u8], span: Range<usize>, found: &mut Vec<Match>) {
+        for (index, rule) in self.compiled.iter().enumerate() {
+            if rule.path.is_none() {
+                self.run_rule(index, haystack, span.clone(), found);
+            }
+        }
+    }
+
+    fn run_rule(&self, index: usize, haystack: &[u8], span: Range<usize>, found: &mut Vec<Match>) {
+        let rule = &self.compiled[index];
+        let input = Input::new(haystack).span(span);
+        for caps in rule.pattern.captures_iter(input) {
+            let Some(key) = caps.get_group(rule.key_group) else {
+                continue;
+            };
+            let key = key.range();
+            if is_placeholder(&haystack[key.clone()]) {
+                continue;
+            }
+            if let Some((near, distance)) = &rule.near {
+                let around = key.start.saturating_sub(*distance)
+                    ..key.end.saturating_add(*distance).min(haystack.len());
+                if !near.is_match(Input::new(haystack).span(around)) {
+                    continue;
+                }
+            }
+            found.push(Match { rule: index, key });
+        }
+    }
+}
+
+/// Placeholders and test values that have the shape of a key but are not one:
+/// `0123456789abcdef` repeated, one repeated character, and the like. A random
+/// 64-hex key trips none of these checks except with negligible probability.
+pub fn is_placeholder(key: &[u8]) -> bool {
+    let mut seen = [false; 256];
+    for &b in key {
+        seen[b as usize] = true;
+    }
+    let distinct = seen.iter().filter(|&&s| s).count();
+    if distinct < 8 {
+        return true;
+    }
+    if key.iter().all(u8::is_ascii_digit) || key.iter().all(u8::is_ascii_alphabetic) {
+        return true;
+    }
+    // Periodic: a short block repeated (e.g. "deadbeef" x 8).
+    if (1..=32)
+        .any(|period| key.len() % period == 0 && key[period..].iter().zip(key).all(|(a, b)| a == b))
+    {
+        return true;
+    }
+    // An ascending or descending run of 8 consecutive hex digits.
+    let value = |b: u8| (b as char).to_digit(16).map(|d| d as i32).unwrap_or(-100);
+    for direction in [1, -1] {
+        let mut run = 1;
+        for pair in key.windows(2) {
+            if value(pair[1]) - value(pair[0]) == direction {
+                run += 1;
+                if run >= 8 {
+                    return true;
+                }
+            } else {
+                run = 1;
+            }
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matcher() -> Matcher {
+        Matcher::new(&RuleSet::builtin()).unwrap()
+    }
+
+    const KEY: &str = "38392aa0acddf808be3f8bc7f74f69351f1992ce2f3f3b4455da3295706fb7ad";
+
+    fn keys(m: &Matcher, text: &str, path: Option<&str>) -> Vec<String> {
+        m.find(text.as_bytes(), path)
+            .into_iter()
+            .map(|found| text[found.key].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn every_rule_example_matches_that_rule() {
+        let m = matcher();
+        for (index, rule) in m.rules().iter().enumerate() {
+            for example in &rule.examples {
+                let found = m.find(example.text().as_bytes(), example.path());
+                assert!(
+                    found.iter().any(|f| f.rule == index),
+                    "rule {} does not find its example {:?} (found {:?})",
+                    rule.id,
+                    example.text(),
+                    found
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn no_rule_matches_any_negative_example() {
+        let m = matcher();
+        for rule in m.rules() {
+            for example in &rule.negative_examples {
+                let found = m.find(example.text().as_bytes(), example.path());
+                assert!(
+                    found.is_empty(),
+                    "negative example of {} matched: {:?}",
+                    rule.id,
+                    example.text()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn bare_hex_is_never_a_finding() {
+        let m = matcher();
+        assert!(keys(&m, KEY, None).is_empty());
+        assert!(keys(&m, &format!("vast\n{KEY}\n"), None).is_empty());
+        assert!(keys(
+            &m,
+            &format!("SECRET_KEY = '{KEY}'  # django, deployed on vast.ai"),
+            None
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn decoys_are_not_reported() {
+        let m = matcher();
+        let decoys = [
+            format!("image: vastai/pytorch@sha256:{KEY}"),
+            format!("FROM vastai/base-image@sha256:{KEY}\nENV VAST_API_KEY=$VAST_API_KEY"),
+            format!("[[package]]\nname = \"vastai\"\nversion = \"1.9.1\"\nchecksum = \"{KEY}\""),
+            format!(
+                "vastai = [\n    {{file = \"vastai-1.9.1.tar.gz\", hash = \"sha256:{KEY}\"}},\n]"
+            ),
+            format!("vastai==1.9.1 \\\n    --hash=sha256:{KEY}"),
+            format!("{KEY}  vast_api_key\n{KEY}  vastai_cli.py\n"),
+            format!("vast_api_key: {KEY}{KEY}"),
+            format!("VAST_API_KEY={KEY}{}", &KEY[..64]),
+            format!("VAST_API_KEY={}", "ab".repeat(32)),
+            format!("VAST_API_KEY={}", "0123456789abcdef".repeat(4)),
+            format!("jupyter_token={KEY} # vast.ai instance"),
+            format!("OPEN_BUTTON_TOKEN={KEY} # vast"),
+            format!("{{\"signature\": \"{KEY}\", \"url\": \"https://run.vast.ai/route/\"}}"),
+            "VAST_API_KEY=your-api-key".to_string(),
+            format!("vast sha256sum: {KEY}"),
+        ];
+        for decoy in decoys {
+            assert!(
+                keys(&m, &decoy, None).is_empty(),
+                "decoy reported: {decoy:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn finds_keys_in_crlf_minified_binary_and_non_utf8_content() {
+        let m = matcher();
+        let crlf = format!("A=1\r\nVAST_API_KEY={KEY}\r\nB=2\r\n");
+        assert_eq!(keys(&m, &crlf, None), vec![KEY]);
+
+        let minified = format!(
+            "{}var c={{vastApiKey:\"{KEY}\"}};{}",
+            "x=1;".repeat(50_000),
+            "y=2;".repeat(50_000)
+        );
+        assert_eq!(keys(&m, &minified, None), vec![KEY]);
+
+        let mut binary = vec![0u8, 159, 146, 150, 0xff, 0xfe];
+        binary.extend_from_slice(format!("VAST_API_KEY={KEY}").as_bytes());
+        binary.extend_from_slice(&[0, 0, 0xc3, 0x28]);
+        let found = m.find(&binary, None);
+        assert_eq!(found.len(), 1);
+        assert_eq!(&binary[found[0].key.clone()], KEY.as_bytes());
+    }
+
+    #[test]
+    fn key_file_rule_needs_the_path() {
+        let m = matcher();
+        let content = format!("{KEY}\n");
+        assert!(keys(&m, &content, None).is_empty());
+        assert_eq!(
+            keys(&m, &content, Some("home/.config/vastai/vast_api_key")),
+            vec![KEY]
+        );
+        assert_eq!(
+            keys(&m, &content, Some(r"C:\Users\me\.vast_api_key")),
+            vec![KEY]
+        );
+        assert!(keys(&m, &content, Some("home/vast_api_key_notes.md")).is_empty());
+    }
+
+    #[test]
+    fn each_occurrence_is_reported_once() {
+        let m = matcher();
+        // Matches both the env rule and the section rule: one finding.
+        let text = format!("[vast]\nvast_api_key = \"{KEY}\"\n");
+        assert_eq!(m.find(text.as_bytes(), None).len(), 1);
+        let twice = format!(
+            "VAST_API_KEY={KEY}\n{}\nVAST_API_KEY={KEY}\n",
+            "filler ".repeat(1000)
+        );
+        assert_eq!(m.find(twice.as_bytes(), None).len(), 2);
+    }
+
+    #[test]
+    fn placeholders() {
+        assert!(is_placeholder("a".repeat(64).as_bytes()));
+        assert!(is_placeholder("0123456789abcdef".repeat(4).as_bytes()));
+        assert!(is_placeholder("deadbeef".repeat(8).as_bytes()));
+        assert!(is_placeholder(&"1234567890".repeat(7).as_bytes()[..64]));
+        assert!(!is_placeholder(KEY.as_bytes()));
+    }
+}

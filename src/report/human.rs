@@ -1,0 +1,115 @@
+//! Human output: findings grouped by file, one line each, coloured on a TTY.
+
+use std::io;
+
+use termcolor::{Color, ColorSpec, WriteColor};
+
+use super::{RenderOptions, Report};
+use crate::finding::{Finding, VerifyStatus};
+
+pub fn write(
+    report: &Report,
+    options: &RenderOptions<'_>,
+    out: &mut dyn WriteColor,
+) -> io::Result<()> {
+    let mut current_group: Option<String> = None;
+    for finding in &report.findings {
+        let group = group_name(finding);
+        if current_group.as_deref() != Some(group.as_str()) {
+            if current_group.is_some() {
+                writeln!(out)?;
+            }
+            out.set_color(ColorSpec::new().set_fg(Some(Color::Magenta)).set_bold(true))?;
+            write!(out, "{group}")?;
+            out.reset()?;
+            if finding.location.binary {
+                write!(out, " (binary)")?;
+            }
+            writeln!(out)?;
+            current_group = Some(group);
+        }
+        write_finding(finding, options, out)?;
+    }
+    Ok(())
+}
+
+fn group_name(finding: &Finding) -> String {
+    match (&finding.location.path, &finding.git) {
+        (Some(path), _) => path.clone(),
+        (None, Some(git)) => format!("{:?} object {}", finding.location.source, git.object),
+        (None, None) => "<stdin>".to_string(),
+    }
+}
+
+fn write_finding(
+    finding: &Finding,
+    options: &RenderOptions<'_>,
+    out: &mut dyn WriteColor,
+) -> io::Result<()> {
+    out.set_color(ColorSpec::new().set_fg(Some(Color::Green)))?;
+    write!(
+        out,
+        "  {}:{}",
+        finding.location.line, finding.location.column
+    )?;
+    out.reset()?;
+    write!(out, "  {}  ", finding.rule_id)?;
+    out.set_color(ColorSpec::new().set_fg(Some(Color::Red)).set_bold(true))?;
+    write!(out, "{}", finding.secret.display(options.show_secrets))?;
+    out.reset()?;
+    write!(
+        out,
+        "  fingerprint {}  confidence {}",
+        finding.fingerprint, finding.confidence
+    )?;
+    if let Some(v) = &finding.verification {
+        let color = match v.status {
+            VerifyStatus::Live => Color::Red,
+            VerifyStatus::Revoked => Color::Green,
+            VerifyStatus::Unknown => Color::Yellow,
+        };
+        write!(out, "  ")?;
+        out.set_color(ColorSpec::new().set_fg(Some(color)).set_bold(true))?;
+        write!(out, "{}", v.status)?;
+        out.reset()?;
+        if let Some(reason) = v.reason {
+            write!(out, " ({reason})")?;
+        }
+    }
+    writeln!(out)?;
+    if let Some(git) = &finding.git {
+        let mut parts = Vec::new();
+        match &git.commit {
+            Some(commit) => parts.push(format!("commit {}", short(commit))),
+            None => parts.push(format!("object {}", short(&git.object))),
+        }
+        if let Some(author) = &git.author {
+            parts.push(author.clone());
+        }
+        if let Some(date) = &git.date {
+            parts.push(date.clone());
+        }
+        if let Some(summary) = &git.summary {
+            parts.push(format!("\"{summary}\""));
+        }
+        writeln!(out, "        {}", parts.join("  "))?;
+        let reach = if !git.reachable {
+            "unreachable (dangling object)".to_string()
+        } else if git.refs.is_empty() {
+            "reachable".to_string()
+        } else {
+            format!("in {}", git.refs.join(", "))
+        };
+        let head = match git.at_head {
+            Some(true) => "; still present at HEAD",
+            Some(false) => "; not at HEAD (history only)",
+            None => "",
+        };
+        writeln!(out, "        {reach}{head}")?;
+    }
+    Ok(())
+}
+
+fn short(id: &str) -> &str {
+    &id[..id.len().min(12)]
+}

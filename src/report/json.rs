@@ -1,0 +1,108 @@
+//! JSON and JSON Lines. The schema is documented in the README; field names
+//! are part of the interface (baselines are JSON reports).
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{RenderOptions, Report, Summary};
+use crate::finding::{Finding, GitProvenance, Verification};
+use crate::scan::Problem;
+use crate::suppress::StaleIgnore;
+
+/// Version of the JSON schema; bumped on incompatible changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: u32,
+    tool: Tool,
+    findings: Vec<JsonFinding<'a>>,
+    summary: &'a Summary,
+    problems: &'a [Problem],
+    stale_ignores: &'a [StaleIgnore],
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+/// A finding as serialised. `secret` is redacted unless `--show-secrets`.
+#[derive(Serialize)]
+pub struct JsonFinding<'a> {
+    pub rule: &'a str,
+    pub rule_name: &'a str,
+    pub confidence: crate::rules::Confidence,
+    pub fingerprint: &'a str,
+    pub secret: String,
+    pub redacted: bool,
+    pub source: crate::finding::SourceKind,
+    pub path: Option<&'a str>,
+    pub line: usize,
+    pub column: usize,
+    pub offset: usize,
+    pub binary: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub git: Option<&'a GitProvenance>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<&'a Verification>,
+}
+
+impl<'a> JsonFinding<'a> {
+    pub fn new(finding: &'a Finding, show_secrets: bool) -> Self {
+        JsonFinding {
+            rule: &finding.rule_id,
+            rule_name: &finding.rule_name,
+            confidence: finding.confidence,
+            fingerprint: finding.fingerprint.as_str(),
+            secret: finding.secret.display(show_secrets),
+            redacted: !show_secrets,
+            source: finding.location.source,
+            path: finding.location.path.as_deref(),
+            line: finding.location.line,
+            column: finding.location.column,
+            offset: finding.location.offset,
+            binary: finding.location.binary,
+            git: finding.git.as_ref(),
+            verification: finding.verification.as_ref(),
+        }
+    }
+}
+
+pub fn write_document(
+    report: &Report,
+    options: &RenderOptions<'_>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let document = Document {
+        version: SCHEMA_VERSION,
+        tool: Tool {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        findings: report
+            .findings
+            .iter()
+            .map(|f| JsonFinding::new(f, options.show_secrets))
+            .collect(),
+        summary: &report.summary,
+        problems: &report.problems,
+        stale_ignores: &report.stale_ignores,
+    };
+    serde_json::to_writer_pretty(&mut *out, &document)?;
+    writeln!(out)
+}
+
+pub fn write_lines(
+    report: &Report,
+    options: &RenderOptions<'_>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    for finding in &report.findings {
+        serde_json::to_writer(&mut *out, &JsonFinding::new(finding, options.show_secrets))?;
+        writeln!(out)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! Reports: the end of the pipeline. Every format renders the same [`Report`].
+//!
+//! Keys are redacted unless the user passed `--show-secrets`; the choice is
+//! made here, once, through [`crate::finding::Secret::display`].
+
+use std::io::{self};
+
+use std::time::Duration;
+use termcolor::WriteColor;
+
+use serde::Serialize;
+
+use crate::finding::Finding;
+use crate::rules::Rule;
+use crate::scan::Problem;
+use crate::suppress::StaleIgnore;
+
+pub mod human;
+pub mod json;
+pub mod sarif;
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Grouped by file, coloured on a terminal.
+    Human,
+    /// One JSON document (also the baseline format).
+    Json,
+    /// One JSON object per finding, per line.
+    Jsonl,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+}
+
+/// Everything a scan found and saw.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub problems: Vec<Problem>,
+    pub stale_ignores: Vec<StaleIgnore>,
+    pub summary: Summary,
+}
+
+/// Counts for the summary line and the JSON `summary` object. No timestamps
+/// or durations in serialised form: a report used as a baseline must not churn.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Summary {
+    /// What was scanned: `files`, `stdin`, `git`, `staged`, `range`.
+    pub mode: String,
+    /// Files, blobs or messages scanned.
+    pub scanned: u64,
+    pub bytes: u64,
+    pub findings: u64,
+    /// Distinct keys among the findings.
+    pub keys: u64,
+    /// Findings hidden by inline markers, the ignore file or the baseline.
+    pub suppressed: u64,
+    pub skipped: u64,
+    pub errors: u64,
+    /// Extra facts worth a line (e.g. "shallow repository").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    #[serde(skip)]
+    pub elapsed: Duration,
+}
+
+/// Options shared by every format.
+pub struct RenderOptions<'a> {
+    pub show_secrets: bool,
+    /// All rules in effect (SARIF lists them).
+    pub rules: &'a [Rule],
+}
+
+impl Report {
+    /// Number of distinct keys among the findings.
+    pub fn distinct_keys(&self) -> usize {
+        let mut fps: Vec<_> = self.findings.iter().map(|f| &f.fingerprint).collect();
+        fps.sort();
+        fps.dedup();
+        fps.len()
+    }
+}
+
+/// Writes `report` in `format`. Only human output uses colour.
+pub fn write(
+    format: Format,
+    report: &Report,
+    options: &RenderOptions<'_>,
+    out: &mut dyn WriteColor,
+) -> io::Result<()> {
+    match format {
+        Format::Human => human::write(report, options, out),
+        Format::Json => json::write_document(report, options, out),
+        Format::Jsonl => json::write_lines(report, options, out),
+        Format::Sarif => sarif::write(report, options, out),
+    }
+}
+
+/// Human-readable byte count.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}

@@ -1,0 +1,342 @@
+//! Detection rules as data.
+//!
+//! Rules live in TOML files (`rules/*.toml` in the repository, embedded in the
+//! binary at build time). Keeping them as data, with examples and negative
+//! examples next to each pattern, means a rule change is reviewed together with
+//! the evidence that it works, and `vastleaks rules check` (and the unit tests)
+//! prove every example still behaves.
+
+use std::fmt;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// The rules shipped with the binary.
+const BUILTIN: &[(&str, &str)] = &[("rules/vast.toml", include_str!("../rules/vast.toml"))];
+
+/// What `{KEY}` expands to in a rule pattern: exactly 64 lowercase hex digits
+/// that are not part of a longer word (so SHA-512 digests and longer hex runs
+/// never match). Case-sensitive even inside `(?i)` rules: Vast keys are lowercase.
+pub const KEY_PATTERN: &str = r"(?-i:(?-u:\b)(?P<key>[0-9a-f]{64})(?-u:\b))";
+
+/// How sure a rule is that its match is a Vast key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    High,
+    Medium,
+}
+
+impl fmt::Display for Confidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Confidence::High => "high",
+            Confidence::Medium => "medium",
+        })
+    }
+}
+
+/// A piece of text a rule is checked against, optionally with the path it
+/// would be found at (path rules need one).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Example {
+    Text(String),
+    WithPath { path: String, text: String },
+}
+
+impl Example {
+    pub fn text(&self) -> &str {
+        match self {
+            Example::Text(text) | Example::WithPath { text, .. } => text,
+        }
+    }
+
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Example::Text(_) => None,
+            Example::WithPath { path, .. } => Some(path),
+        }
+    }
+}
+
+/// One detection rule, validated: its patterns compile.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub confidence: Confidence,
+    /// The pattern with `{KEY}` expanded and Unicode turned off.
+    pub pattern: String,
+    /// Only files whose path matches this apply (and then without the prefilter).
+    pub path: Option<String>,
+    /// Must also match within `near_distance` bytes of the match.
+    pub near: Option<String>,
+    pub near_distance: usize,
+    pub examples: Vec<Example>,
+    pub negative_examples: Vec<Example>,
+    /// Where the rule was defined, for error messages: `file:line`.
+    pub origin: String,
+}
+
+/// A rule file could not be used. Names the file and line so the fix is obvious.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct RuleError {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    #[serde(default)]
+    rule: Vec<RawRule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: Spanned<String>,
+    name: String,
+    description: String,
+    confidence: Confidence,
+    pattern: Spanned<String>,
+    path: Option<Spanned<String>>,
+    near: Option<Spanned<String>>,
+    near_distance: Option<usize>,
+    #[serde(default)]
+    examples: Vec<Example>,
+    #[serde(default)]
+    negative_examples: Vec<Example>,
+}
+
+/// An ordered set of rules with unique ids.
+#[derive(Clone, Debug, Default)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    /// The rules embedded in the binary.
+    pub fn builtin() -> RuleSet {
+        let mut set = RuleSet::default();
+        for (name, text) in BUILTIN {
+            // The embedded rules are checked by the test suite; failing here is a
+            // build defect, not a user error.
+            let parsed = RuleSet::parse(text, name).expect("embedded rules are valid");
+            set.extend(parsed);
+        }
+        set
+    }
+
+    /// The built-in rules plus those in `files`; a rule whose id already exists
+    /// replaces the earlier one.
+    pub fn builtin_with(files: &[impl AsRef<Path>]) -> Result<RuleSet, RuleError> {
+        let mut set = RuleSet::builtin();
+        for file in files {
+            set.extend(RuleSet::load(file.as_ref())?);
+        }
+        Ok(set)
+    }
+
+    /// Reads and validates one rule file.
+    pub fn load(path: &Path) -> Result<RuleSet, RuleError> {
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|err| RuleError {
+            file: name.clone(),
+            line: 0,
+            message: format!("cannot read rule file: {err}"),
+        })?;
+        RuleSet::parse(&text, &name)
+    }
+
+    /// Parses rules from TOML text; `file` names the source in errors.
+    pub fn parse(text: &str, file: &str) -> Result<RuleSet, RuleError> {
+        let error_at = |offset: usize, message: String| RuleError {
+            file: file.to_string(),
+            line: line_of(text, offset),
+            message,
+        };
+        let raw: RuleFile = toml::from_str(text).map_err(|err| {
+            let offset = err.span().map(|s| s.start).unwrap_or(0);
+            error_at(offset, err.message().to_string())
+        })?;
+        if raw.rule.is_empty() {
+            return Err(error_at(0, "no [[rule]] tables found".to_string()));
+        }
+        let mut set = RuleSet::default();
+        for raw in raw.rule {
+            let id_offset = raw.id.span().start;
+            let id = raw.id.into_inner();
+            if id.is_empty() || id.chars().any(char::is_whitespace) {
+                return Err(error_at(
+                    id_offset,
+                    format!("rule id {id:?} must be non-empty and without spaces"),
+                ));
+            }
+            if set.rules.iter().any(|r| r.id == id) {
+                return Err(error_at(id_offset, format!("duplicate rule id {id:?}")));
+            }
+            let pattern_offset = raw.pattern.span().start;
+            let pattern_src = raw.pattern.into_inner();
+            if !pattern_src.contains("{KEY}") {
+                return Err(error_at(
+                    pattern_offset,
+                    format!("rule {id}: pattern must contain {{KEY}}"),
+                ));
+            }
+            let pattern = expand(&pattern_src);
+            compile(&pattern).map_err(|err| {
+                error_at(pattern_offset, format!("rule {id}: invalid pattern: {err}"))
+            })?;
+            let path = match raw.path {
+                Some(path) => {
+                    let offset = path.span().start;
+                    let path = format!("(?-u){}", path.into_inner());
+                    compile(&path).map_err(|err| {
+                        error_at(offset, format!("rule {id}: invalid path pattern: {err}"))
+                    })?;
+                    Some(path)
+                }
+                None => None,
+            };
+            let near = match raw.near {
+                Some(near) => {
+                    let offset = near.span().start;
+                    let near = format!("(?-u){}", near.into_inner());
+                    compile(&near).map_err(|err| {
+                        error_at(offset, format!("rule {id}: invalid near pattern: {err}"))
+                    })?;
+                    Some(near)
+                }
+                None => None,
+            };
+            set.rules.push(Rule {
+                origin: format!("{file}:{}", line_of(text, id_offset)),
+                id,
+                name: raw.name,
+                description: raw.description,
+                confidence: raw.confidence,
+                pattern,
+                path,
+                near,
+                near_distance: raw.near_distance.unwrap_or(400),
+                examples: raw.examples,
+                negative_examples: raw.negative_examples,
+            });
+        }
+        Ok(set)
+    }
+
+    /// Adds `other`'s rules, replacing rules with the same id in place.
+    pub fn extend(&mut self, other: RuleSet) {
+        for rule in other.rules {
+            match self.rules.iter_mut().find(|r| r.id == rule.id) {
+                Some(existing) => *existing = rule,
+                None => self.rules.push(rule),
+            }
+        }
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}
+
+/// Expands `{KEY}` and turns Unicode off: rules run on bytes that are often not
+/// UTF-8, and Unicode word boundaries cost 20x in `regex::bytes`.
+fn expand(pattern: &str) -> String {
+    format!("(?-u){}", pattern.replace("{KEY}", KEY_PATTERN))
+}
+
+/// Compiles a (expanded) rule pattern the way the matcher does.
+pub(crate) fn compile(pattern: &str) -> Result<regex_automata::meta::Regex, String> {
+    regex_automata::meta::Regex::builder()
+        .syntax(
+            regex_automata::util::syntax::Config::new()
+                .utf8(false)
+                .unicode(false),
+        )
+        .configure(regex_automata::meta::Config::new().utf8_empty(false))
+        .build(pattern)
+        .map_err(|err| {
+            err.to_string()
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .trim()
+                .to_string()
+        })
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    text.as_bytes()[..offset]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_rules_parse_and_have_examples() {
+        let set = RuleSet::builtin();
+        assert!(set.rules().len() >= 7);
+        for rule in set.rules() {
+            assert!(!rule.examples.is_empty(), "{} has no examples", rule.id);
+            assert!(
+                !rule.negative_examples.is_empty(),
+                "{} has no negative examples",
+                rule.id
+            );
+        }
+    }
+
+    #[test]
+    fn invalid_pattern_names_file_and_line() {
+        let text = "[[rule]]\nid = \"x\"\nname = \"n\"\ndescription = \"d\"\nconfidence = \"high\"\npattern = 'vast(=={KEY}'\n";
+        let err = RuleSet::parse(text, "my.toml").unwrap_err();
+        assert_eq!(err.file, "my.toml");
+        assert_eq!(err.line, 6);
+        assert!(err.message.contains("invalid pattern"), "{err}");
+    }
+
+    #[test]
+    fn toml_syntax_error_names_line() {
+        let text = "[[rule]]\nid = \"x\"\nname = \n";
+        let err = RuleSet::parse(text, "bad.toml").unwrap_err();
+        assert_eq!(err.line, 3, "{err}");
+    }
+
+    #[test]
+    fn pattern_without_key_is_rejected() {
+        let text = "[[rule]]\nid = \"x\"\nname = \"n\"\ndescription = \"d\"\nconfidence = \"high\"\npattern = 'vast'\n";
+        let err = RuleSet::parse(text, "r.toml").unwrap_err();
+        assert!(err.message.contains("{KEY}"), "{err}");
+    }
+
+    #[test]
+    fn extra_rules_replace_by_id() {
+        let mut set = RuleSet::builtin();
+        let before = set.rules().len();
+        let text = "[[rule]]\nid = \"vast.url-query\"\nname = \"n\"\ndescription = \"d\"\nconfidence = \"medium\"\npattern = 'vast=={KEY}'\n";
+        set.extend(RuleSet::parse(text, "r.toml").unwrap());
+        assert_eq!(set.rules().len(), before);
+        assert_eq!(
+            set.get("vast.url-query").unwrap().confidence,
+            Confidence::Medium
+        );
+    }
+}

@@ -1,0 +1,285 @@
+//! Turning bytes into findings, and collecting what a scan saw.
+//!
+//! Every source (files, stdin, git objects, staged blobs) hands its bytes to
+//! [`Scanner::scan_bytes`]; this is the only place that knows how matches
+//! become findings, so every input gets the same line/column rules, the same
+//! inline-allow handling and the same binary marking.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+use crate::finding::{Finding, Location, SourceKind};
+use crate::matcher::Matcher;
+
+/// Markers that suppress a finding on their line. `gitleaks:allow` is honoured
+/// so teams moving from gitleaks keep their annotations.
+const ALLOW_MARKERS: [&[u8]; 2] = [b"vastleaks:allow", b"gitleaks:allow"];
+
+/// How many leading bytes decide whether content is binary (as git does).
+const BINARY_SNIFF: usize = 8000;
+
+pub struct Scanner {
+    matcher: Matcher,
+}
+
+/// The bytes of one input and where they came from.
+pub struct Blob<'a> {
+    pub source: SourceKind,
+    pub path: Option<&'a str>,
+    pub bytes: &'a [u8],
+}
+
+impl Scanner {
+    pub fn new(matcher: Matcher) -> Scanner {
+        Scanner { matcher }
+    }
+
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+
+    /// Scans one input. Returns its findings and how many were suppressed by
+    /// an inline allow marker.
+    pub fn scan_bytes(&self, blob: &Blob<'_>) -> (Vec<Finding>, usize) {
+        let matches = self.matcher.find(blob.bytes, blob.path);
+        if matches.is_empty() {
+            return (Vec::new(), 0);
+        }
+        let binary = memchr::memchr(0, &blob.bytes[..blob.bytes.len().min(BINARY_SNIFF)]).is_some();
+        let mut findings = Vec::with_capacity(matches.len());
+        let mut allowed = 0;
+        let mut lines = LineCounter::new(blob.bytes);
+        for found in matches {
+            let (line, column, line_range) = lines.locate(found.key.start);
+            let line_bytes = &blob.bytes[line_range];
+            if ALLOW_MARKERS
+                .iter()
+                .any(|marker| memchr::memmem::find(line_bytes, marker).is_some())
+            {
+                allowed += 1;
+                continue;
+            }
+            let rule = &self.matcher.rules()[found.rule];
+            // The key is 64 ASCII hex digits, guaranteed by the key pattern.
+            let key = String::from_utf8_lossy(&blob.bytes[found.key.clone()]).into_owned();
+            let secret = crate::finding::Secret::new(key);
+            findings.push(Finding {
+                rule_id: rule.id.clone(),
+                rule_name: rule.name.clone(),
+                confidence: rule.confidence,
+                fingerprint: secret.fingerprint(),
+                secret,
+                location: Location {
+                    source: blob.source,
+                    path: blob.path.map(str::to_string),
+                    line,
+                    column,
+                    offset: found.key.start,
+                    binary,
+                },
+                git: None,
+                verification: None,
+            });
+        }
+        (findings, allowed)
+    }
+}
+
+/// Computes line and column for increasing offsets without rescanning.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    line: usize,
+    line_start: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        LineCounter {
+            bytes,
+            pos: 0,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    /// `(line, column, byte range of the line)` for `offset`, which must not
+    /// be smaller than the previous call's.
+    fn locate(&mut self, offset: usize) -> (usize, usize, std::ops::Range<usize>) {
+        for nl in memchr::memchr_iter(b'\n', &self.bytes[self.pos..offset]) {
+            self.line += 1;
+            self.line_start = self.pos + nl + 1;
+        }
+        self.pos = offset;
+        let prefix = &self.bytes[self.line_start..offset];
+        // Count characters, not bytes: skip UTF-8 continuation bytes.
+        let column = prefix.iter().filter(|&&b| b & 0xC0 != 0x80).count() + 1;
+        let line_end =
+            memchr::memchr(b'\n', &self.bytes[offset..]).map_or(self.bytes.len(), |i| offset + i);
+        (self.line, column, self.line_start..line_end)
+    }
+}
+
+/// Something the scan could not read or chose not to read. Reported, never fatal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// File path, object id, or `<stdin>`.
+    pub path: String,
+    pub kind: ProblemKind,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// Deliberately not scanned (too large, symlink not followed).
+    Skipped,
+    /// Could not be scanned (unreadable, corrupt).
+    Error,
+}
+
+/// Thread-safe accumulator that parallel sources push into.
+#[derive(Default)]
+pub struct Collector {
+    findings: Mutex<Vec<Finding>>,
+    problems: Mutex<Vec<Problem>>,
+    pub scanned: AtomicU64,
+    pub bytes: AtomicU64,
+    pub allowed: AtomicU64,
+}
+
+impl Collector {
+    /// Scans `blob` and records the outcome.
+    pub fn scan(&self, scanner: &Scanner, blob: &Blob<'_>) {
+        let (findings, allowed) = scanner.scan_bytes(blob);
+        self.scanned.fetch_add(1, Ordering::Relaxed);
+        self.bytes
+            .fetch_add(blob.bytes.len() as u64, Ordering::Relaxed);
+        if allowed > 0 {
+            self.allowed.fetch_add(allowed as u64, Ordering::Relaxed);
+        }
+        if !findings.is_empty() {
+            lock(&self.findings).extend(findings);
+        }
+    }
+
+    pub fn add_findings(&self, findings: Vec<Finding>) {
+        lock(&self.findings).extend(findings);
+    }
+
+    pub fn problem(&self, path: impl Into<String>, kind: ProblemKind, message: impl Into<String>) {
+        lock(&self.problems).push(Problem {
+            path: path.into(),
+            kind,
+            message: message.into(),
+        });
+    }
+
+    pub fn into_parts(self) -> ScanParts {
+        let mut findings = self
+            .findings
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        let mut problems = self
+            .problems
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        // Parallel sources finish in any order; reports must not churn.
+        findings.sort_by(|a, b| {
+            (
+                &a.location.path,
+                a.location.line,
+                a.location.column,
+                &a.rule_id,
+            )
+                .cmp(&(
+                    &b.location.path,
+                    b.location.line,
+                    b.location.column,
+                    &b.rule_id,
+                ))
+        });
+        problems.sort_by(|a, b| a.path.cmp(&b.path));
+        ScanParts {
+            findings,
+            problems,
+            scanned: self.scanned.into_inner(),
+            bytes: self.bytes.into_inner(),
+            allowed: self.allowed.into_inner(),
+        }
+    }
+}
+
+/// What a finished source produced.
+pub struct ScanParts {
+    pub findings: Vec<Finding>,
+    pub problems: Vec<Problem>,
+    pub scanned: u64,
+    pub bytes: u64,
+    pub allowed: u64,
+}
+
+/// A poisoned lock only means another thread panicked while pushing; the data
+/// is still a valid Vec, and losing findings would be worse than using it.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::RuleSet;
+
+    const KEY: &str = "38392aa0acddf808be3f8bc7f74f69351f1992ce2f3f3b4455da3295706fb7ad";
+
+    fn scanner() -> Scanner {
+        Scanner::new(Matcher::new(&RuleSet::builtin()).unwrap())
+    }
+
+    fn scan(text: &[u8]) -> (Vec<Finding>, usize) {
+        scanner().scan_bytes(&Blob {
+            source: SourceKind::File,
+            path: Some("x.env"),
+            bytes: text,
+        })
+    }
+
+    #[test]
+    fn line_and_column_in_characters() {
+        let text = format!("a\nb\n# é vast\nX=1 VAST_API_KEY={KEY}\n");
+        let (found, _) = scan(text.as_bytes());
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].location.line, found[0].location.column), (4, 18));
+        let text = format!("é VAST_API_KEY={KEY}");
+        let (found, _) = scan(text.as_bytes());
+        assert_eq!(found[0].location.column, 16);
+    }
+
+    #[test]
+    fn crlf_lines_count_once() {
+        let text = format!("a\r\nb\r\nVAST_API_KEY={KEY}\r\n");
+        let (found, _) = scan(text.as_bytes());
+        assert_eq!(found[0].location.line, 3);
+    }
+
+    #[test]
+    fn inline_allow_markers_suppress_only_their_line() {
+        let text = format!("VAST_API_KEY={KEY} # vastleaks:allow\nVAST_API_KEY={KEY} # gitleaks:allow\nVAST_API_KEY={KEY}\n");
+        let (found, allowed) = scan(text.as_bytes());
+        assert_eq!(allowed, 2);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].location.line, 3);
+    }
+
+    #[test]
+    fn binary_content_is_marked() {
+        let mut bytes = b"\x00\x01ELF".to_vec();
+        bytes.extend_from_slice(format!("VAST_API_KEY={KEY}").as_bytes());
+        let (found, _) = scan(&bytes);
+        assert!(found[0].location.binary);
+        let (found, _) = scan(format!("VAST_API_KEY={KEY}").as_bytes());
+        assert!(!found[0].location.binary);
+    }
+}

@@ -1,0 +1,275 @@
+//! Suppressions keyed on content, not position.
+//!
+//! Ignore entries and baselines name a key's fingerprint (optionally scoped to
+//! a path glob), never a commit, line or offset, so they survive rebases,
+//! squashes and moved lines. Entries that match nothing are reported as stale,
+//! so the ignore file does not silently rot.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use globset::{Glob, GlobMatcher};
+use serde::Serialize;
+
+use crate::finding::{Finding, Fingerprint};
+
+/// The ignore file looked up at each scan root.
+pub const IGNORE_FILE_NAME: &str = ".vastleaksignore";
+
+/// One line of an ignore file.
+#[derive(Debug)]
+struct IgnoreEntry {
+    fingerprint: Fingerprint,
+    glob: Option<GlobMatcher>,
+    /// Paths in the glob are relative to the ignore file's directory.
+    base: PathBuf,
+    file: String,
+    line: usize,
+}
+
+/// An ignore entry that suppressed nothing in this scan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StaleIgnore {
+    pub file: String,
+    pub line: usize,
+    pub fingerprint: String,
+}
+
+/// A line of an ignore file that could not be used (reported, then skipped).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IgnoreFileError {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Suppressions {
+    entries: Vec<IgnoreEntry>,
+    baseline: HashSet<Fingerprint>,
+}
+
+/// What applying suppressions did.
+pub struct Applied {
+    pub kept: Vec<Finding>,
+    pub suppressed: usize,
+    pub stale: Vec<StaleIgnore>,
+}
+
+impl Suppressions {
+    /// Parses an ignore file's text. Bad lines are returned, not fatal: a typo
+    /// in the ignore file must never hide the rest of the scan.
+    pub fn add_ignore_file(&mut self, text: &str, file: &str, base: &Path) -> Vec<IgnoreFileError> {
+        let mut errors = Vec::new();
+        for (index, raw) in text.lines().enumerate() {
+            let line = index + 1;
+            let content = raw.split_once('#').map_or(raw, |(before, _)| before).trim();
+            if content.is_empty() {
+                continue;
+            }
+            let mut fields = content.split_whitespace();
+            let fp_text = fields.next().unwrap_or_default();
+            let glob_text = fields.next();
+            let error = |message: String| IgnoreFileError {
+                file: file.to_string(),
+                line,
+                message,
+            };
+            if fields.next().is_some() {
+                errors.push(error("expected `FINGERPRINT [PATH-GLOB]`".to_string()));
+                continue;
+            }
+            let Some(fingerprint) = Fingerprint::parse(fp_text) else {
+                errors.push(error(format!(
+                    "{fp_text:?} is not a fingerprint (16 lowercase hex digits, as printed in reports)"
+                )));
+                continue;
+            };
+            let glob = match glob_text.map(|g| Glob::new(g).map(|g| g.compile_matcher())) {
+                None => None,
+                Some(Ok(glob)) => Some(glob),
+                Some(Err(err)) => {
+                    errors.push(error(format!("invalid path glob: {err}")));
+                    continue;
+                }
+            };
+            self.entries.push(IgnoreEntry {
+                fingerprint,
+                glob,
+                base: base.to_path_buf(),
+                file: file.to_string(),
+                line,
+            });
+        }
+        errors
+    }
+
+    /// Reads the ignore file at `path` if it exists.
+    pub fn load_ignore_file(&mut self, path: &Path) -> anyhow::Result<Vec<IgnoreFileError>> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(err) => {
+                return Err(err)
+                    .with_context(|| format!("cannot read ignore file {}", path.display()))
+            }
+        };
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(self.add_ignore_file(&text, &crate::source::files::display_path(path), &base))
+    }
+
+    /// Loads a baseline: a JSON report from an earlier run. Its fingerprints
+    /// are suppressed wherever they appear.
+    pub fn load_baseline(&mut self, path: &Path) -> anyhow::Result<usize> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("--baseline {}: cannot read; pass a JSON report written by `vastleaks scan --format json`", path.display()))?;
+        let json: serde_json::Value = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "--baseline {}: not JSON; pass a report written by `vastleaks scan --format json`",
+                path.display()
+            )
+        })?;
+        let findings = json.get("findings").and_then(|f| f.as_array()).with_context(|| {
+            format!("--baseline {}: no \"findings\" array; pass a report written by `vastleaks scan --format json`", path.display())
+        })?;
+        let mut added = 0;
+        for finding in findings {
+            if let Some(fp) = finding
+                .get("fingerprint")
+                .and_then(|f| f.as_str())
+                .and_then(Fingerprint::parse)
+            {
+                added += usize::from(self.baseline.insert(fp));
+            }
+        }
+        Ok(added)
+    }
+
+    /// Splits findings into kept and suppressed and lists stale ignore entries.
+    pub fn apply(&self, findings: Vec<Finding>) -> Applied {
+        let mut used = vec![false; self.entries.len()];
+        let mut kept = Vec::with_capacity(findings.len());
+        let mut suppressed = 0;
+        for finding in findings {
+            let mut hit = self.baseline.contains(&finding.fingerprint);
+            for (index, entry) in self.entries.iter().enumerate() {
+                if entry.fingerprint == finding.fingerprint
+                    && entry.matches_path(finding.location.path.as_deref())
+                {
+                    used[index] = true;
+                    hit = true;
+                }
+            }
+            if hit {
+                suppressed += 1;
+            } else {
+                kept.push(finding);
+            }
+        }
+        let stale = self
+            .entries
+            .iter()
+            .zip(used)
+            .filter(|(_, used)| !used)
+            .map(|(entry, _)| StaleIgnore {
+                file: entry.file.clone(),
+                line: entry.line,
+                fingerprint: entry.fingerprint.to_string(),
+            })
+            .collect();
+        Applied {
+            kept,
+            suppressed,
+            stale,
+        }
+    }
+}
+
+impl IgnoreEntry {
+    fn matches_path(&self, path: Option<&str>) -> bool {
+        let Some(glob) = &self.glob else { return true };
+        let Some(path) = path else { return false };
+        let path = Path::new(path);
+        let relative = path.strip_prefix(&self.base).unwrap_or(path);
+        glob.is_match(relative) || glob.is_match(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Location, Secret, SourceKind};
+    use crate::rules::Confidence;
+
+    fn finding(key: &str, path: &str) -> Finding {
+        let secret = Secret::new(key);
+        Finding {
+            rule_id: "r".into(),
+            rule_name: "r".into(),
+            confidence: Confidence::High,
+            fingerprint: secret.fingerprint(),
+            secret,
+            location: Location {
+                source: SourceKind::File,
+                path: Some(path.into()),
+                line: 1,
+                column: 1,
+                offset: 0,
+                binary: false,
+            },
+            git: None,
+            verification: None,
+        }
+    }
+
+    const A: &str = "38392aa0acddf808be3f8bc7f74f69351f1992ce2f3f3b4455da3295706fb7ad";
+    const B: &str = "0b96135e9524064d0e67f499198f921cfa0ed9ba2727856331050ce20ce0ca39";
+
+    #[test]
+    fn fingerprint_and_glob_entries() {
+        let fa = Fingerprint::of(A);
+        let fb = Fingerprint::of(B);
+        let mut s = Suppressions::default();
+        let text = format!("# comment\n{fa}   # everywhere\n{fb} docs/**\n0000000000000000\n");
+        assert!(s
+            .add_ignore_file(&text, ".vastleaksignore", Path::new(""))
+            .is_empty());
+        let applied = s.apply(vec![
+            finding(A, "src/a.env"),
+            finding(B, "docs/x.md"),
+            finding(B, "src/b.env"),
+        ]);
+        assert_eq!(applied.suppressed, 2);
+        assert_eq!(applied.kept.len(), 1);
+        assert_eq!(applied.kept[0].location.path.as_deref(), Some("src/b.env"));
+        assert_eq!(applied.stale.len(), 1);
+        assert_eq!(applied.stale[0].line, 4);
+    }
+
+    #[test]
+    fn bad_lines_are_reported_and_skipped() {
+        let mut s = Suppressions::default();
+        let fa = Fingerprint::of(A);
+        let text = format!("not-a-fingerprint\n{fa} [bad-glob\n{fa} a b\n{fa}\n");
+        let errors = s.add_ignore_file(&text, "ig", Path::new(""));
+        assert_eq!(
+            errors.iter().map(|e| e.line).collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
+        assert_eq!(s.apply(vec![finding(A, "x")]).suppressed, 1);
+    }
+
+    #[test]
+    fn globs_are_relative_to_the_ignore_file() {
+        let mut s = Suppressions::default();
+        let fa = Fingerprint::of(A);
+        s.add_ignore_file(
+            &format!("{fa} tests/*.env\n"),
+            "repo/.vastleaksignore",
+            Path::new("repo"),
+        );
+        assert_eq!(s.apply(vec![finding(A, "repo/tests/a.env")]).suppressed, 1);
+        assert_eq!(s.apply(vec![finding(A, "repo/src/a.env")]).suppressed, 0);
+    }
+}
