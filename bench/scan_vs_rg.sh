@@ -38,11 +38,12 @@ build_corpus() {
     [ -d "$src" ] || continue
     n=$((n + 1))
     cp -r "$src" "$corpus/src$n" 2>/dev/null || true
+    # Keep text only, and nothing that a .gitignore would hide from one tool
+    # but not the other: both tools must read the same files.
+    find "$corpus/src$n" \( -name '*.pyc' -o -name '*.so' -o -name '*.a' -o -name '*.exe' \
+      -o -name '.gitignore' -o -name '.ignore' -o -type l \) -delete
     [ "$(du -sb "$corpus" | cut -f1)" -ge $((min_bytes + 50 * 1024 * 1024)) ] && break
   done
-  # Remove compiled artefacts and anything a .gitignore would hide from one
-  # tool but not the other: both tools must read the same files.
-  find "$corpus" \( -name '*.pyc' -o -name '*.so' -o -name '*.a' -o -name '.gitignore' -o -name '.ignore' \) -delete
   # Planted keys (random values, never real), in contexts users leak them in.
   mkdir -p "$corpus/planted"
   printf 'VAST_API_KEY=38392aa0acddf808be3f8bc7f74f69351f1992ce2f3f3b4455da3295706fb7ad\n' > "$corpus/planted/.env"
