@@ -193,28 +193,20 @@ impl RuleSet {
             compile(&pattern).map_err(|err| {
                 error_at(pattern_offset, format!("rule {id}: invalid pattern: {err}"))
             })?;
-            let path = match raw.path {
-                Some(path) => {
-                    let offset = path.span().start;
-                    let path = format!("(?-u){}", path.into_inner());
-                    compile(&path).map_err(|err| {
-                        error_at(offset, format!("rule {id}: invalid path pattern: {err}"))
-                    })?;
-                    Some(path)
-                }
-                None => None,
+            // Optional helper patterns: validated now so errors carry a line.
+            let optional = |field: Option<Spanned<String>>, what: &str| {
+                field
+                    .map(|field| {
+                        let offset = field.span().start;
+                        let pattern = format!("(?-u){}", field.into_inner());
+                        compile(&pattern).map(|_| pattern).map_err(|err| {
+                            error_at(offset, format!("rule {id}: invalid {what} pattern: {err}"))
+                        })
+                    })
+                    .transpose()
             };
-            let near = match raw.near {
-                Some(near) => {
-                    let offset = near.span().start;
-                    let near = format!("(?-u){}", near.into_inner());
-                    compile(&near).map_err(|err| {
-                        error_at(offset, format!("rule {id}: invalid near pattern: {err}"))
-                    })?;
-                    Some(near)
-                }
-                None => None,
-            };
+            let path = optional(raw.path, "path")?;
+            let near = optional(raw.near, "near")?;
             set.rules.push(Rule {
                 origin: format!("{file}:{}", line_of(text, id_offset)),
                 id,
