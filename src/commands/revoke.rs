@@ -91,8 +91,18 @@ pub fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
         if mode == Mode::DryRun && records.iter().any(|r| r.outcome == Outcome::WouldRevoke) {
             writeln!(err, "vastleaks: dry run: nothing was changed; rerun with --yes to revoke (or on a terminal, answer per key)")?;
         }
-        if records.iter().any(|r| r.action == Action::Revoke) {
-            writeln!(err, "vastleaks: review the account's audit log (console, or GET /api/v0/audit_logs/: entries carry api_key_id) for what the leaked key did while it worked")?;
+        let touched: Vec<String> = records
+            .iter()
+            .filter(|r| r.action == Action::Revoke)
+            .filter_map(|r| r.key_id.map(|id| id.to_string()))
+            .collect();
+        if !touched.is_empty() {
+            writeln!(
+                err,
+                "vastleaks: now review the account's audit log (console, or GET /api/v0/audit_logs/) for entries with api_key_id {}: \
+                 that is what the leaked key did while it worked (instances, billing, other keys)",
+                touched.join(", ")
+            )?;
         }
         if records.is_empty() {
             writeln!(err, "vastleaks: no keys found: nothing to revoke")?;
@@ -334,7 +344,7 @@ fn write_records(
             for r in records {
                 writeln!(
                     buffer,
-                    "{}  {:<7}  {}  {}  key id {}  {:?}: {}",
+                    "{}  {:<7}  {}  {}  key id {}  {}: {}",
                     r.time,
                     serde_json::to_value(r.action)?.as_str().unwrap_or(""),
                     r.fingerprint,
@@ -342,7 +352,7 @@ fn write_records(
                     r.key_id
                         .map(|id| id.to_string())
                         .unwrap_or_else(|| "-".to_string()),
-                    r.outcome,
+                    serde_json::to_value(r.outcome)?.as_str().unwrap_or(""),
                     r.detail
                 )?;
             }
