@@ -310,3 +310,64 @@ fn deletes_are_spaced_two_seconds_apart() {
     assert_eq!(deletes.len(), 2);
     assert!(deletes[1].at.duration_since(deletes[0].at) >= Duration::from_millis(1950));
 }
+
+/// On a terminal without --yes, revoke asks per key. The terminal comes from
+/// util-linux `script`, which runs the command on a pseudo-terminal.
+#[test]
+fn asks_per_key_on_a_terminal() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .map_or(true, |o| !o.status.success())
+    {
+        eprintln!("note: util-linux `script` not found: terminal confirmation not tested");
+        return;
+    }
+    let api = FakeVast::start();
+    let a = api.add_live("ask-a", 3, 1);
+    let b = api.add_live("ask-b", 3, 2);
+    let dir = TempDir::new().unwrap();
+    write_env_files(dir.path(), &[("a.env", &a), ("b.env", &b)]);
+    let bin = assert_cmd::cargo::cargo_bin("vastleaks");
+    let command = format!(
+        "{} revoke {} --api-url {} --color never --format json -o {}",
+        bin.display(),
+        dir.path().display(),
+        api.url,
+        dir.path().join("audit.json").display()
+    );
+    // Yes to the first key (a.env sorts first), no to the second.
+    let output = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("VAST_URL")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().unwrap();
+            stdin.write_all(b"y\n")?;
+            std::thread::sleep(Duration::from_millis(300));
+            stdin.write_all(b"n\n")?;
+            drop(stdin);
+            child.wait_with_output()
+        })
+        .unwrap();
+    let screen = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(screen.matches("[y/N]").count(), 2, "{screen}");
+    let records: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("audit.json")).unwrap()).unwrap();
+    let outcome = |key: &str| {
+        records["audit"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["fingerprint"] == fingerprint(key))
+            .unwrap()["outcome"]
+            .clone()
+    };
+    assert_eq!(outcome(&a), "revoked", "{screen}");
+    assert_eq!(outcome(&b), "declined", "{screen}");
+    assert!(api.is_deleted(&a) && !api.is_deleted(&b));
+    assert_no_leaks(&output, &[&a, &b]);
+}

@@ -505,3 +505,113 @@ fn human_output_shows_outcomes_without_personal_data() {
         .unwrap();
     assert_eq!(api.log().len(), before);
 }
+
+/// `HTTPS_PROXY` is honoured, and the default API base is console.vast.ai
+/// over TLS: the proxy sees a CONNECT to console.vast.ai:443 and never the
+/// key. The fake proxy refuses the tunnel, so nothing leaves this machine.
+#[test]
+fn https_proxy_from_the_environment_is_used() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let proxy = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        // One connection per attempt; no retries requested.
+        if let Ok((mut stream, _)) = listener.accept() {
+            stream
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .unwrap();
+            let mut buf = [0u8; 4096];
+            while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => seen.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = stream.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
+        }
+        seen
+    });
+    let key = key_from_seed("proxied");
+    let output = vastleaks()
+        .args([
+            "scan",
+            "-",
+            "--verify",
+            "--verify-retries",
+            "0",
+            "--format",
+            "json",
+        ])
+        .env("HTTPS_PROXY", format!("http://127.0.0.1:{port}"))
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .write_stdin(format!("VAST_API_KEY={key}\n"))
+        .output()
+        .unwrap();
+    let seen = String::from_utf8_lossy(&proxy.join().unwrap()).into_owned();
+    assert!(
+        seen.starts_with("CONNECT console.vast.ai:443 "),
+        "proxy saw: {seen:?}"
+    );
+    assert!(
+        !seen.contains(&key),
+        "the key reached the proxy in clear text"
+    );
+    assert_eq!(
+        outcomes(&output.stdout)[&fingerprint(&key)],
+        ("unknown".to_string(), Some("network".to_string()))
+    );
+}
+
+/// Not a test: a measurement. `cargo test --test verify_api measure -- --ignored --nocapture`
+/// verifies 100 distinct keys (each in 2 files) against the fake API with
+/// 50 ms simulated latency per answer, at several --verify-jobs values, and
+/// prints wall times and server-side request counts.
+#[test]
+#[ignore]
+fn measure_verify_wall_time() {
+    let api = FakeVast::start();
+    api.set_latency(Duration::from_millis(50));
+    let keys: Vec<String> = (0..100)
+        .map(|i| api.add_live(&format!("m{i}"), 1, i))
+        .collect();
+    let dir = TempDir::new().unwrap();
+    let names: Vec<String> = (0..200).map(|i| format!("f{i}.env")).collect();
+    let files: Vec<(&str, &str)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), keys[i % 100].as_str()))
+        .collect();
+    write_env_files(dir.path(), &files);
+    for jobs in ["1", "4", "8", "16", "32"] {
+        let before = api.count("GET", "/api/v0/users/current/", None);
+        let started = std::time::Instant::now();
+        let output = vastleaks()
+            .arg("scan")
+            .arg(dir.path())
+            .args([
+                "--verify",
+                "--api-url",
+                &api.url,
+                "--verify-jobs",
+                jobs,
+                "--verify-retries",
+                "0",
+            ])
+            .output()
+            .unwrap();
+        let elapsed = started.elapsed();
+        let requests = api.count("GET", "/api/v0/users/current/", None) - before;
+        assert_eq!(output.status.code(), Some(1));
+        println!(
+            "--verify-jobs {jobs:>2}: 200 findings, 100 distinct keys, {requests} requests, {:.2} s wall",
+            elapsed.as_secs_f64()
+        );
+        for line in String::from_utf8_lossy(&output.stderr).lines() {
+            if line.contains("note:") {
+                println!("    {line}");
+            }
+        }
+    }
+}

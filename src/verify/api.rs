@@ -216,7 +216,12 @@ impl ApiClient {
             };
             if attempt >= self.retry.retries {
                 let mut failure = failure;
-                failure.detail = format!("{} (after {} attempts)", failure.detail, attempt + 1);
+                failure.detail = format!(
+                    "{} (after {} attempt{})",
+                    failure.detail,
+                    attempt + 1,
+                    if attempt == 0 { "" } else { "s" }
+                );
                 return Err(failure);
             }
             let wait = server_wait.unwrap_or_else(|| retry::backoff(self.retry.backoff, attempt));
