@@ -116,7 +116,7 @@ pub struct VerifyArgs {
 #[derive(Debug, Clone, Args)]
 pub struct RevokeArgs {
     /// Read keys from standard input, one per line, instead of scanning (never pass keys as arguments).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "paths")]
     pub stdin: bool,
 
     /// Revoke without asking. Without it: a dry run, or a question per key on a terminal.
