@@ -1,6 +1,7 @@
 //! One module per subcommand. Each turns parsed arguments into work on the
 //! library and returns an [`Exit`].
 
+pub mod revoke;
 pub mod rules;
 pub mod scan;
 
@@ -30,5 +31,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Scan(args) => scan::run(&args),
         Command::Rules(args) => rules::run(&args),
+        Command::Revoke(args) => revoke::run(&args),
     }
 }
