@@ -521,3 +521,30 @@ fn a_path_that_is_not_a_repository_is_a_clear_error() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("does-not-exist"), "{}", run.stderr);
 }
+
+#[test]
+fn staged_in_nested_directories_uses_only_the_changed_paths() {
+    let repo = Repo::new();
+    for dir in ["a", "b/c", "b/d", "e/f/g"] {
+        for i in 0..3 {
+            repo.write(&format!("{dir}/file{i}.txt"), &format!("{dir} {i}\n"));
+        }
+    }
+    repo.commit("tree");
+    // A nested change, a new directory, and an unrelated unstaged edit.
+    repo.write("b/c/file1.txt", &env_line(KEYS[0]));
+    repo.write("new/dir/x.env", &env_line(KEYS[1]));
+    repo.git(&["add", "b/c/file1.txt", "new/dir/x.env"]);
+    repo.write("e/f/g/file0.txt", &env_line(KEYS[2]));
+
+    let run = scan(&repo.path, &["--staged"]);
+    assert_eq!(run.json["summary"]["scanned"], 2, "{}", run.stdout);
+    assert_eq!(s(&run.one(KEYS[0])["path"]), "b/c/file1.txt");
+    assert_eq!(s(&run.one(KEYS[1])["path"]), "new/dir/x.env");
+    assert!(run.findings_of(KEYS[2]).is_empty());
+
+    // Once committed, nothing is staged any more.
+    repo.commit("commit them");
+    let run = scan(&repo.path, &["--staged"]);
+    assert_eq!(run.json["summary"]["scanned"], 0, "{}", run.stdout);
+}

@@ -122,7 +122,7 @@ pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
         "files"
     };
     let mut parts = collector.into_parts();
-    if let Some(session) = &git {
+    if let Some(session) = &mut git {
         session.finish(&mut parts);
     }
     let applied = suppressions.apply(parts.findings);

@@ -79,13 +79,16 @@ pub struct Session {
     commits: Vec<CommitMeta>,
     /// Range mode: blob -> (introducing commit, path), decided during the scan.
     introduced: HashMap<ObjectId, (ObjectId, String)>,
+    timings: Vec<(&'static str, std::time::Duration)>,
 }
 
 impl Session {
     /// Opens the repository at (or above) `request.repo`. A path that is not
     /// a repository is a usage error.
     pub fn open(request: Request) -> anyhow::Result<Session> {
+        let opened = std::time::Instant::now();
         let repo = open_repository(&request.repo)?;
+        let open_time = opened.elapsed();
         let mut notes = Vec::new();
         if repo.is_shallow().unwrap_or(false) {
             notes.push(
@@ -106,6 +109,7 @@ impl Session {
             notes,
             commits: Vec::new(),
             introduced: HashMap::new(),
+            timings: vec![("open", open_time)],
         })
     }
 
@@ -129,6 +133,13 @@ impl Session {
     /// scan cannot run at all (bad range, unreadable index); damaged objects
     /// become problems.
     pub fn scan(&mut self, scanner: &Scanner, collector: &Collector) -> anyhow::Result<()> {
+        let started = std::time::Instant::now();
+        let result = self.scan_mode(scanner, collector);
+        self.timings.push(("scan", started.elapsed()));
+        result
+    }
+
+    fn scan_mode(&mut self, scanner: &Scanner, collector: &Collector) -> anyhow::Result<()> {
         let repo = self.repo.to_thread_local();
         match self.request.mode.clone() {
             Mode::Audit => {
@@ -156,7 +167,22 @@ impl Session {
     /// Turns the raw scan output into the report's findings: one finding per
     /// key occurrence per object, attributed to the commit that introduced
     /// the object, sorted for stable output.
-    pub fn finish(&self, parts: &mut ScanParts) {
+    pub fn finish(&mut self, parts: &mut ScanParts) {
+        let started = std::time::Instant::now();
+        self.attribute(parts);
+        self.timings.push(("attribution", started.elapsed()));
+        // For benchmarks: phase times as notes (not part of normal output).
+        if std::env::var_os("VASTLEAKS_TIMINGS").is_some() {
+            let text: Vec<String> = self
+                .timings
+                .iter()
+                .map(|(phase, time)| format!("{phase} {:.3}s", time.as_secs_f64()))
+                .collect();
+            self.notes.push(format!("timings: {}", text.join(", ")));
+        }
+    }
+
+    fn attribute(&self, parts: &mut ScanParts) {
         let repo = self.repo.to_thread_local();
         let mut seen = std::collections::HashSet::new();
         parts.findings.retain(|f| {

@@ -216,6 +216,23 @@ fn head_tree(repo: &gix::Repository) -> Option<(ObjectId, ObjectId)> {
     Some((commit.id, tree))
 }
 
+/// A handle tuned for reading every tree once: a hash-map delta-base cache
+/// (the default small LRU thrashes on long tree delta chains) and no object
+/// cache (each tree is read once; the memo remembers the answer).
+fn tree_reader(repo: &gix::Repository) -> gix::Repository {
+    let mut repo = repo.clone();
+    repo.objects.set_pack_cache(|| {
+        Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
+            PACK_CACHE_BYTES,
+        ))
+    });
+    repo.objects.unset_object_cache();
+    repo
+}
+
+/// Memory for decoded delta bases during attribution.
+const PACK_CACHE_BYTES: usize = 32 << 20;
+
 /// Attributes findings of the full-history audit.
 pub fn attribute_audit(
     repo: &gix::Repository,
@@ -229,13 +246,19 @@ pub fn attribute_audit(
     let targets = hit_blobs(findings);
     let graph = Graph::new(commits);
     let generations = graph.generations();
-    let mut containment = Containment::new(repo, &targets);
+    let tree_repo = tree_reader(repo);
+    let mut containment = Containment::new(&tree_repo, &targets);
 
     // For each target: (time, generation, commit index, path) of the best
     // introducing commit so far.
     let mut first: Vec<Option<(i64, u32, usize, String)>> = vec![None; targets.len()];
     if !targets.is_empty() {
-        for (i, commit) in commits.iter().enumerate() {
+        // Oldest first: consecutive trees are deltas of each other, so their
+        // bases stay in the pack cache.
+        let mut order: Vec<usize> = (0..commits.len()).collect();
+        order.sort_by_key(|&i| (commits[i].time, generations[i]));
+        for i in order {
+            let commit = &commits[i];
             let hits = containment.hits(commit.tree, &commit.id, &mut problem);
             if hits.is_empty() {
                 continue;
