@@ -548,3 +548,28 @@ fn staged_in_nested_directories_uses_only_the_changed_paths() {
     let run = scan(&repo.path, &["--staged"]);
     assert_eq!(run.json["summary"]["scanned"], 0, "{}", run.stdout);
 }
+
+#[test]
+fn a_key_kept_while_the_file_changes_is_reported_once_at_its_first_version() {
+    let repo = Repo::new();
+    repo.write("app/.env", &format!("DEBUG=1\n{}", env_line(KEYS[3])));
+    let first = repo.commit("add env");
+    for i in 2..5 {
+        repo.write("app/.env", &format!("DEBUG={i}\n{}", env_line(KEYS[3])));
+        repo.commit(&format!("tweak {i}"));
+    }
+    let run = scan(&repo.path, &["--git"]);
+    let f = run.one(KEYS[3]);
+    assert_eq!(s(&f["git"]["commit"]), first);
+    assert_eq!(f["git"]["at_head"], Value::Bool(true));
+    assert!(
+        run.notes().iter().any(|n| n.contains("folded")),
+        "{:?}",
+        run.notes()
+    );
+
+    let base = repo.git(&["rev-parse", &format!("{first}~0")]);
+    let run = scan(&repo.path, &["--git", &format!("{base}..HEAD")]);
+    let f = run.one(KEYS[3]);
+    assert_eq!(s(&f["git"]["summary"]), "tweak 2");
+}

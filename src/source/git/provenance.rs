@@ -216,22 +216,12 @@ fn head_tree(repo: &gix::Repository) -> Option<(ObjectId, ObjectId)> {
     Some((commit.id, tree))
 }
 
-/// A handle tuned for reading every tree once: a hash-map delta-base cache
-/// (the default small LRU thrashes on long tree delta chains) and no object
-/// cache (each tree is read once; the memo remembers the answer).
+/// A handle tuned for reading every tree once: see [`super::tune_for_random_reads`].
 fn tree_reader(repo: &gix::Repository) -> gix::Repository {
     let mut repo = repo.clone();
-    repo.objects.set_pack_cache(|| {
-        Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
-            PACK_CACHE_BYTES,
-        ))
-    });
-    repo.objects.unset_object_cache();
+    super::tune_for_random_reads(&mut repo);
     repo
 }
-
-/// Memory for decoded delta bases during attribution.
-const PACK_CACHE_BYTES: usize = 32 << 20;
 
 /// Attributes findings of the full-history audit.
 pub fn attribute_audit(
@@ -239,9 +229,9 @@ pub fn attribute_audit(
     commits: &[CommitMeta],
     findings: &mut [Finding],
     mut problem: impl FnMut(Problem),
-) {
+) -> Ranks {
     if findings.is_empty() {
-        return;
+        return Ranks::new();
     }
     let targets = hit_blobs(findings);
     let graph = Graph::new(commits);
@@ -343,6 +333,54 @@ pub fn attribute_audit(
             finding.location.path = path;
         }
     }
+    targets
+        .iter()
+        .zip(&first)
+        .filter_map(|(id, intro)| {
+            intro
+                .as_ref()
+                .map(|(time, generation, _, _)| (*id, (*time, *generation)))
+        })
+        .collect()
+}
+
+/// When each attributed blob was introduced: (commit time, generation).
+pub type Ranks = HashMap<ObjectId, (i64, u32)>;
+
+/// A key that stays in a file while other lines change is in every later
+/// version of that file (every later blob). Reporting each version would
+/// bury the one fact that matters (where and when the key first appeared),
+/// so findings of the same key at the same path are folded into the
+/// earliest-introduced blob. Returns how many findings were folded.
+pub fn fold_versions(findings: &mut Vec<Finding>, ranks: &Ranks) -> usize {
+    type Group = (Fingerprint, String);
+    let rank_of = |id: &ObjectId| ranks.get(id).copied().unwrap_or((i64::MAX, u32::MAX));
+    let mut best: HashMap<Group, ObjectId> = HashMap::new();
+    for finding in findings.iter() {
+        let (Some(path), Some(object)) = (&finding.location.path, object_of(finding)) else {
+            continue;
+        };
+        if finding.location.source != SourceKind::GitBlob {
+            continue;
+        }
+        let group = (finding.fingerprint.clone(), path.clone());
+        best.entry(group)
+            .and_modify(|current| {
+                if (rank_of(&object), object) < (rank_of(current), *current) {
+                    *current = object;
+                }
+            })
+            .or_insert(object);
+    }
+    let before = findings.len();
+    findings.retain(|finding| {
+        let (Some(path), Some(object)) = (&finding.location.path, object_of(finding)) else {
+            return true;
+        };
+        finding.location.source != SourceKind::GitBlob
+            || best.get(&(finding.fingerprint.clone(), path.clone())) == Some(&object)
+    });
+    before - findings.len()
 }
 
 /// Attributes findings of a range scan: the introducing commit is already
