@@ -376,7 +376,22 @@ fn deleted_loose_objects_are_reported_and_the_scan_goes_on() {
             .any(|p| s(&p["path"]).contains(&lib_tree) && s(&p["message"]).contains("missing")),
         "{problems:?}"
     );
-    assert!(run.json["summary"]["errors"].as_u64().unwrap_or(0) >= 1);
+    // The deleted blob is named too, with the tree that references it.
+    assert!(
+        problems
+            .iter()
+            .any(|p| s(&p["path"]).contains(&data_blob) && s(&p["message"]).contains("data.txt")),
+        "{problems:?}"
+    );
+    assert_eq!(
+        problems
+            .iter()
+            .filter(|p| s(&p["path"]).contains(&lib_tree))
+            .count(),
+        1,
+        "each missing object once: {problems:?}"
+    );
+    assert!(run.json["summary"]["errors"].as_u64().unwrap_or(0) >= 2);
 
     // A range scan reads blobs by id: the missing one is named with its commit and path.
     let run = scan(&repo.path, &["--git", "--since-commit", &base]);

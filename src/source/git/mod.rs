@@ -152,6 +152,7 @@ impl Session {
                         .push("empty repository: no objects to scan".to_string());
                 }
                 self.commits = outcome.commits;
+                self.notes.extend(outcome.notes);
             }
             Mode::Range { base, head } => {
                 let mut repo = repo;
@@ -241,7 +242,12 @@ impl Session {
                     &b.rule_id,
                 ))
         });
+        // An object missing from the audit's tree check and from attribution
+        // is one problem.
         parts.problems.sort_by(|a, b| a.path.cmp(&b.path));
+        parts
+            .problems
+            .dedup_by(|a, b| a.path == b.path && a.path.starts_with("object "));
     }
 }
 
@@ -265,7 +271,7 @@ pub fn open_repository(path: &Path) -> anyhow::Result<gix::Repository> {
     Ok(repo)
 }
 
-fn is_partial_clone(repo: &gix::Repository) -> bool {
+pub fn is_partial_clone(repo: &gix::Repository) -> bool {
     let config = repo.config_snapshot();
     config.string("extensions.partialClone").is_some()
         || std::fs::read_dir(repo.objects.store_ref().path().join("pack"))
