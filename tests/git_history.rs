@@ -588,3 +588,63 @@ fn a_key_kept_while_the_file_changes_is_reported_once_at_its_first_version() {
     let f = run.one(KEYS[3]);
     assert_eq!(s(&f["git"]["summary"]), "tweak 2");
 }
+
+#[test]
+fn partial_clone_gaps_are_noted_not_silent() {
+    let origin = Repo::new();
+    origin.git(&["config", "uploadpack.allowFilter", "true"]);
+    origin.write("old.env", &env_line(KEYS[0]));
+    origin.commit("old");
+    origin.git(&["rm", "-q", "old.env"]);
+    origin.write("README", "hi\n");
+    origin.commit("new");
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let clone = dir.path().join("partial");
+    let url = format!("file://{}", origin.path.display());
+    origin.git(&[
+        "clone",
+        "-q",
+        "--filter=blob:none",
+        &url,
+        &clone.to_string_lossy(),
+    ]);
+    let clone = Repo::at(clone, dir);
+    let run = scan(&clone.path, &["--git"]);
+    assert_ne!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.notes().iter().any(|n| n.contains("partial clone")),
+        "{:?}",
+        run.notes()
+    );
+}
+
+#[test]
+fn submodules_are_named_in_a_note() {
+    let inner = Repo::new();
+    inner.write("lib.rs", "pub fn f() {}\n");
+    inner.commit("inner");
+    let outer = Repo::new();
+    outer.write("README", "outer\n");
+    outer.commit("init");
+    outer.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        &inner.path.to_string_lossy(),
+        "vendor/inner",
+    ]);
+    outer.commit("add submodule");
+    let run = scan(&outer.path, &["--git"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.notes()
+            .iter()
+            .any(|n| n.contains("submodule") && n.contains("inner")),
+        "{:?}",
+        run.notes()
+    );
+    assert!(run.problems().is_empty(), "{:?}", run.problems());
+}
