@@ -648,3 +648,32 @@ fn submodules_are_named_in_a_note() {
     );
     assert!(run.problems().is_empty(), "{:?}", run.problems());
 }
+
+#[test]
+fn linked_worktrees_use_their_own_index_and_the_shared_history() {
+    let repo = Repo::new();
+    repo.write("README", "main\n");
+    repo.commit("init");
+    repo.git(&["branch", "side"]);
+    let dir = tempfile::tempdir().expect("tmp");
+    let wt = dir.path().join("wt");
+    repo.git(&["worktree", "add", "-q", &wt.to_string_lossy(), "side"]);
+    std::fs::write(wt.join("w.env"), env_line(KEYS[1])).expect("write");
+    let status = std::process::Command::new("git")
+        .args(["add", "w.env"])
+        .current_dir(&wt)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .status()
+        .expect("git add");
+    assert!(status.success());
+
+    let run = scan(&wt, &["--staged"]);
+    assert_eq!(s(&run.one(KEYS[1])["path"]), "w.env");
+    // The main work tree's index has nothing staged.
+    let run = scan(&repo.path, &["--staged"]);
+    assert!(run.findings().is_empty());
+    // History is shared: the staged blob is already an object.
+    let run = scan(&wt, &["--git"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    run.one(KEYS[1]);
+}

@@ -316,6 +316,7 @@ fn write_diagnostics(
     let unit = match summary.mode.as_str() {
         "files" => "files",
         "stdin" => "inputs",
+        "staged" => "staged blobs",
         _ => "objects",
     };
     let mut line = format!(

@@ -398,6 +398,14 @@ pub fn scan(
     scan_key_files(&repo, totals.key_files, scanner, collector);
     check_commit_links(&repo, &totals.commits, collector);
     let mut notes = report_missing(totals.missing, super::is_partial_clone(&repo), collector);
+    if total > 0 {
+        notes.push(format!(
+            "object database: {total} objects ({} in {} pack(s), {} loose); every blob, commit message and tag message was scanned",
+            total - loose.len() as u64,
+            bundles.len(),
+            loose.len()
+        ));
+    }
     let mut submodules = totals.submodules;
     submodules.sort();
     submodules.dedup();
