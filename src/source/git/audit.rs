@@ -671,9 +671,9 @@ pub fn progress_bar(show: bool, total: u64) -> ProgressBar {
         ProgressDrawTarget::term_like_with_hz(Box::new(ForcedStderr), 2)
     };
     let bar = ProgressBar::with_draw_target(Some(total), target);
-    if let Ok(style) =
-        ProgressStyle::with_template("{spinner} {pos}/{len} objects [{bar:30}] {per_sec} {eta}")
-    {
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} {human_pos}/{human_len} objects [{bar:30}] {elapsed}, about {eta} left",
+    ) {
         bar.set_style(style.progress_chars("=> "));
     }
     bar
