@@ -675,5 +675,7 @@ fn linked_worktrees_use_their_own_index_and_the_shared_history() {
     // History is shared: the staged blob is already an object.
     let run = scan(&wt, &["--git"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    run.one(KEYS[1]);
+    let f = run.one(KEYS[1]);
+    assert_eq!(s(&f["path"]), "w.env");
+    assert_eq!(refs(&f), vec!["index"]);
 }

@@ -223,6 +223,24 @@ fn tree_reader(repo: &gix::Repository) -> gix::Repository {
     repo
 }
 
+/// Index paths of `blobs` that the index references (staged, never committed).
+fn staged_paths(repo: &gix::Repository, blobs: &[ObjectId]) -> HashMap<ObjectId, String> {
+    let mut out = HashMap::new();
+    if blobs.is_empty() || repo.is_bare() || !repo.index_path().exists() {
+        return out;
+    }
+    let Ok(index) = repo.open_index() else {
+        return out;
+    };
+    for entry in index.entries() {
+        if blobs.contains(&entry.id) {
+            out.entry(entry.id)
+                .or_insert_with(|| entry.path(&index).to_string());
+        }
+    }
+    out
+}
+
 /// Attributes findings of the full-history audit.
 pub fn attribute_audit(
     repo: &gix::Repository,
@@ -288,6 +306,13 @@ pub fn attribute_audit(
     );
     let tips = refs(repo);
     let children = graph.children();
+    let unattributed: Vec<ObjectId> = targets
+        .iter()
+        .zip(&first)
+        .filter(|(_, intro)| intro.is_none())
+        .map(|(id, _)| *id)
+        .collect();
+    let staged = staged_paths(repo, &unattributed);
     let mut reach_cache = HashMap::new();
     let target_index: HashMap<ObjectId, usize> =
         targets.iter().enumerate().map(|(i, id)| (*id, i)).collect();
@@ -307,6 +332,10 @@ pub fn attribute_audit(
                     describe_commit(repo, commits[*index].id, git);
                     git.refs = reaching_refs(&graph, &children, &tips, *index, &mut reach_cache);
                     path = Some(intro_path.clone());
+                } else if let Some(staged_path) = staged.get(&object) {
+                    // Staged but never committed: the index keeps it alive.
+                    git.refs = vec!["index".to_string()];
+                    path = Some(staged_path.clone());
                 }
                 git.reachable = !git.refs.is_empty();
                 git.at_head = at_head.as_ref().map(|keys| keys.contains(&fingerprint));
