@@ -8,6 +8,7 @@
 //! whole content of files whose path matches, regardless of keywords.
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use aho_corasick::{packed, AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex_automata::meta::Regex;
@@ -32,17 +33,23 @@ pub struct Match {
     pub key: Range<usize>,
 }
 
+/// A rule's patterns, compiled.
 struct CompiledRule {
     pattern: Regex,
     key_group: usize,
-    path: Option<Regex>,
     near: Option<(Regex, usize)>,
 }
 
 /// Rules compiled once, shared by every scanning thread.
+///
+/// Path regexes are compiled up front (they are tiny and checked for every
+/// file); the rule patterns are compiled on first use, because most blobs of
+/// a pre-commit scan never reach a rule and compiling costs ~4 ms of a ~10 ms
+/// run.
 pub struct Matcher {
     rules: Vec<Rule>,
-    compiled: Vec<CompiledRule>,
+    paths: Vec<Option<Regex>>,
+    compiled: OnceLock<Vec<CompiledRule>>,
     prefilter: Prefilter,
 }
 
@@ -110,41 +117,53 @@ fn case_variants(word: &str) -> Vec<Vec<u8>> {
 
 impl Matcher {
     pub fn new(set: &RuleSet) -> anyhow::Result<Matcher> {
-        let mut compiled = Vec::new();
-        for rule in set.rules() {
-            let pattern = compile(&rule.pattern)
-                .map_err(|e| anyhow::anyhow!("{}: rule {}: {e}", rule.origin, rule.id))?;
-            let key_group = pattern
-                .group_info()
-                .to_index(regex_automata::PatternID::ZERO, "key")
-                .ok_or_else(|| {
-                    anyhow::anyhow!("{}: rule {} has no key group", rule.origin, rule.id)
-                })?;
-            let path = rule
-                .path
-                .as_deref()
-                .map(compile)
-                .transpose()
-                .map_err(|e| anyhow::anyhow!("{}: rule {}: {e}", rule.origin, rule.id))?;
-            let near = match rule.near.as_deref() {
-                Some(near) => Some((
-                    compile(near)
-                        .map_err(|e| anyhow::anyhow!("{}: rule {}: {e}", rule.origin, rule.id))?,
-                    rule.near_distance,
-                )),
-                None => None,
-            };
-            compiled.push(CompiledRule {
-                pattern,
-                key_group,
-                path,
-                near,
-            });
-        }
+        let paths = set
+            .rules()
+            .iter()
+            .map(|rule| {
+                rule.path
+                    .as_deref()
+                    .map(compile)
+                    .transpose()
+                    .map_err(|e| anyhow::anyhow!("{}: rule {}: {e}", rule.origin, rule.id))
+            })
+            .collect::<anyhow::Result<_>>()?;
         Ok(Matcher {
             rules: set.rules().to_vec(),
-            compiled,
+            paths,
+            compiled: OnceLock::new(),
             prefilter: Prefilter::new(KEYWORD)?,
+        })
+    }
+
+    /// The compiled rule patterns, compiled on first use.
+    fn compiled(&self) -> &[CompiledRule] {
+        self.compiled.get_or_init(|| {
+            self.rules
+                .iter()
+                .map(|rule| {
+                    // Rule files are compiled when loaded (errors carry file and
+                    // line) and the embedded rules by the test suite, so this
+                    // cannot fail for a rule that reached the matcher.
+                    let pattern =
+                        compile(&rule.pattern).expect("rule patterns are validated when loaded");
+                    let key_group = pattern
+                        .group_info()
+                        .to_index(regex_automata::PatternID::ZERO, "key")
+                        .expect("{KEY} defines the key group");
+                    let near = rule.near.as_deref().map(|near| {
+                        (
+                            compile(near).expect("near patterns are validated when loaded"),
+                            rule.near_distance,
+                        )
+                    });
+                    CompiledRule {
+                        pattern,
+                        key_group,
+                        near,
+                    }
+                })
+                .collect()
         })
     }
 
@@ -155,16 +174,15 @@ impl Matcher {
     /// True when some path rule (a key file rule) applies to `path`. Git
     /// history uses it to find key files among tree entries.
     pub fn path_rule_applies(&self, path: &str) -> bool {
-        self.compiled.iter().any(|rule| {
-            rule.path
-                .as_ref()
-                .is_some_and(|re| re.is_match(path.as_bytes()))
-        })
+        self.paths
+            .iter()
+            .flatten()
+            .any(|re| re.is_match(path.as_bytes()))
     }
 
     /// True when any rule is a path rule.
     pub fn has_path_rules(&self) -> bool {
-        self.compiled.iter().any(|rule| rule.path.is_some())
+        self.paths.iter().any(Option::is_some)
     }
 
     /// True when `haystack` contains the prefilter keyword. Cheap.
@@ -178,11 +196,12 @@ impl Matcher {
     pub fn find(&self, haystack: &[u8], path: Option<&str>) -> Vec<Match> {
         let mut found = Vec::new();
         if let Some(path) = path {
-            for (index, rule) in self.compiled.iter().enumerate() {
-                if let Some(path_re) = &rule.path {
-                    if path_re.is_match(path.as_bytes()) {
-                        self.run_rule(index, haystack, 0..haystack.len(), &mut found);
-                    }
+            for (index, path_re) in self.paths.iter().enumerate() {
+                if path_re
+                    .as_ref()
+                    .is_some_and(|re| re.is_match(path.as_bytes()))
+                {
+                    self.run_rule(index, haystack, 0..haystack.len(), &mut found);
                 }
             }
         }
@@ -210,15 +229,15 @@ impl Matcher {
     }
 
     fn run_content_rules(&self, haystack: &[u8], span: Range<usize>, found: &mut Vec<Match>) {
-        for (index, rule) in self.compiled.iter().enumerate() {
-            if rule.path.is_none() {
+        for (index, path) in self.paths.iter().enumerate() {
+            if path.is_none() {
                 self.run_rule(index, haystack, span.clone(), found);
             }
         }
     }
 
     fn run_rule(&self, index: usize, haystack: &[u8], span: Range<usize>, found: &mut Vec<Match>) {
-        let rule = &self.compiled[index];
+        let rule = &self.compiled()[index];
         let input = Input::new(haystack).span(span);
         for caps in rule.pattern.captures_iter(input) {
             let Some(key) = caps.get_group(rule.key_group) else {
@@ -282,6 +301,19 @@ pub fn is_placeholder(key: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_embedded_pattern_compiles() {
+        // The embedded rules skip compilation when loaded; this is their check.
+        for rule in RuleSet::builtin().rules() {
+            let reparsed = crate::rules::compile(&rule.pattern);
+            assert!(reparsed.is_ok(), "{}: {:?}", rule.id, reparsed.err());
+            for extra in [&rule.path, &rule.near].into_iter().flatten() {
+                assert!(crate::rules::compile(extra).is_ok(), "{}: {extra}", rule.id);
+            }
+        }
+        assert_eq!(matcher().compiled().len(), RuleSet::builtin().rules().len());
+    }
 
     fn matcher() -> Matcher {
         Matcher::new(&RuleSet::builtin()).unwrap()
