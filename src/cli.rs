@@ -163,6 +163,10 @@ pub struct CiGithubArgs {
     #[arg(long, value_name = "FILE")]
     pub sarif: Option<PathBuf>,
 
+    /// Print what the event calls for (the commits to scan) and stop: no scan, no files written.
+    #[arg(long)]
+    pub dry_run: bool,
+
     /// The git remote to fetch missing history from.
     #[arg(long, value_name = "NAME", default_value = "origin")]
     pub remote: String,

@@ -1,0 +1,444 @@
+//! `vastleaks ci github` against fake event payloads and real repositories:
+//! an "origin" bare repository, a working repository that pushes to it, and a
+//! checkout cloned from it the way actions/checkout does (full or shallow).
+//! Each test asserts the exact commit set the event calls for.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use common::*;
+use serde_json::json;
+
+const ZERO: &str = "0000000000000000000000000000000000000000";
+
+/// origin.git (bare), work (pushes to origin) and, per test, checkouts.
+struct Remote {
+    dir: tempfile::TempDir,
+}
+
+impl Remote {
+    fn new() -> Remote {
+        let dir = tempfile::tempdir().unwrap();
+        git(
+            dir.path(),
+            &["init", "-q", "--bare", "-b", "main", "origin.git"],
+        );
+        init_repo(&dir.path().join("work"));
+        let remote = Remote { dir };
+        git(
+            &remote.work(),
+            &["remote", "add", "origin", &remote.origin_url()],
+        );
+        remote
+    }
+
+    fn work(&self) -> PathBuf {
+        self.dir.path().join("work")
+    }
+
+    fn origin_url(&self) -> String {
+        format!("file://{}", self.dir.path().join("origin.git").display())
+    }
+
+    /// Commits a new file in work; returns the commit id.
+    fn commit(&self, name: &str) -> String {
+        commit_file(&self.work(), name, &format!("{name}\n"), name)
+    }
+
+    fn push(&self, args: &[&str]) {
+        let mut all = vec!["push", "-q", "origin"];
+        all.extend_from_slice(args);
+        git(&self.work(), &all);
+    }
+
+    fn rev(&self, rev: &str) -> String {
+        git(&self.work(), &["rev-parse", rev])
+    }
+
+    /// A checkout as actions/checkout makes it with `fetch-depth: 0`.
+    fn checkout(&self, name: &str, branch: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        git(
+            self.dir.path(),
+            &["clone", "-q", "--branch", branch, &self.origin_url(), name],
+        );
+        path
+    }
+
+    /// A checkout as actions/checkout makes it by default (`fetch-depth: 1`).
+    fn shallow_checkout(&self, name: &str, branch: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        git(
+            self.dir.path(),
+            &[
+                "clone",
+                "-q",
+                "--depth",
+                "1",
+                "--single-branch",
+                "--branch",
+                branch,
+                &self.origin_url(),
+                name,
+            ],
+        );
+        path
+    }
+}
+
+fn range(work: &Path, spec: &str) -> BTreeSet<String> {
+    git(work, &["rev-list", spec])
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn set(commits: &[&String]) -> BTreeSet<String> {
+    commits.iter().map(|c| c.to_string()).collect()
+}
+
+/// Runs `ci github` in `checkout` with the event and extra args.
+fn ci(checkout: &Path, event: &str, payload: &serde_json::Value, args: &[&str]) -> Command {
+    let event_file = checkout.join("..").join(format!("{event}-event.json"));
+    std::fs::write(&event_file, payload.to_string()).unwrap();
+    let mut cmd = Command::cargo_bin("vastleaks").unwrap();
+    cmd.current_dir(checkout)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GITHUB_EVENT_NAME", event)
+        .env("GITHUB_EVENT_PATH", &event_file)
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_OUTPUT")
+        .env_remove("RUNNER_TEMP")
+        .args(["ci", "github"])
+        .args(args);
+    cmd
+}
+
+/// The `--dry-run` plan: (first line, commit set).
+fn plan(checkout: &Path, event: &str, payload: &serde_json::Value) -> (String, BTreeSet<String>) {
+    let output = ci(checkout, event, payload, &["--dry-run"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "dry run failed: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let commits = stdout
+        .lines()
+        .filter(|l| l.len() == 40 && l.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_string)
+        .collect();
+    (stdout, commits)
+}
+
+fn push_event(git_ref: &str, before: &str, after: &str) -> serde_json::Value {
+    json!({
+        "ref": git_ref,
+        "before": before,
+        "after": after,
+        "created": before == ZERO,
+        "deleted": after == ZERO,
+        "forced": false,
+        "repository": { "default_branch": "main" },
+    })
+}
+
+fn pr_event(base: &str, head: &str) -> serde_json::Value {
+    json!({
+        "number": 7,
+        "pull_request": { "base": { "sha": base, "ref": "main" }, "head": { "sha": head, "ref": "feat" } },
+        "repository": { "default_branch": "main" },
+    })
+}
+
+#[test]
+fn push_scans_before_to_after() {
+    let remote = Remote::new();
+    remote.commit("a");
+    let c2 = remote.commit("b");
+    remote.push(&["main"]);
+    let c3 = remote.commit("c");
+    let c4 = remote.commit("d");
+    remote.push(&["main"]);
+    let checkout = remote.checkout("checkout", "main");
+    let (text, commits) = plan(&checkout, "push", &push_event("refs/heads/main", &c2, &c4));
+    assert_eq!(commits, set(&[&c3, &c4]), "{text}");
+    assert!(
+        text.starts_with("plan: push to refs/heads/main: commits "),
+        "{text}"
+    );
+}
+
+#[test]
+fn new_branch_scans_only_commits_on_no_other_branch() {
+    let remote = Remote::new();
+    remote.commit("a");
+    remote.commit("b");
+    remote.push(&["main"]);
+    // `other` branches off main; `feat` branches off `other`.
+    git(&remote.work(), &["checkout", "-q", "-b", "other"]);
+    remote.commit("o1");
+    remote.push(&["other"]);
+    git(&remote.work(), &["checkout", "-q", "-b", "feat"]);
+    let f1 = remote.commit("f1");
+    let f2 = remote.commit("f2");
+    remote.push(&["feat"]);
+    // main moves on after the fork: its new commits are not the branch's.
+    git(&remote.work(), &["checkout", "-q", "main"]);
+    remote.commit("m1");
+    remote.push(&["main"]);
+
+    let checkout = remote.checkout("checkout", "feat");
+    let (text, commits) = plan(&checkout, "push", &push_event("refs/heads/feat", ZERO, &f2));
+    assert_eq!(commits, set(&[&f1, &f2]), "{text}");
+    assert!(text.contains("new refs/heads/feat"), "{text}");
+}
+
+#[test]
+fn first_push_of_the_default_branch_scans_its_history() {
+    let remote = Remote::new();
+    let c1 = remote.commit("a");
+    let c2 = remote.commit("b");
+    remote.push(&["main"]);
+    let checkout = remote.checkout("checkout", "main");
+    let (text, commits) = plan(&checkout, "push", &push_event("refs/heads/main", ZERO, &c2));
+    assert_eq!(commits, set(&[&c1, &c2]), "{text}");
+}
+
+#[test]
+fn force_push_with_before_gone_scans_from_the_merge_base_with_default() {
+    let remote = Remote::new();
+    remote.commit("a");
+    let fork = remote.commit("b");
+    remote.push(&["main"]);
+    // The old tip of feat: committed but never reachable on the remote now.
+    git(&remote.work(), &["checkout", "-q", "-b", "feat"]);
+    remote.commit("old1");
+    let gone = remote.commit("old2");
+    git(&remote.work(), &["reset", "-q", "--hard", &fork]);
+    let y1 = remote.commit("y1");
+    let y2 = remote.commit("y2");
+    remote.push(&["--force", "feat"]);
+    git(&remote.work(), &["checkout", "-q", "main"]);
+    remote.commit("m1");
+    remote.push(&["main"]);
+
+    let checkout = remote.checkout("checkout", "feat");
+    let mut event = push_event("refs/heads/feat", &gone, &y2);
+    event["forced"] = json!(true);
+    let (text, commits) = plan(&checkout, "push", &event);
+    assert_eq!(commits, set(&[&y1, &y2]), "{text}");
+    assert!(text.contains("is gone"), "{text}");
+    assert_eq!(range(&remote.work(), &format!("{fork}..{y2}")), commits);
+}
+
+#[test]
+fn force_push_with_before_present_scans_before_to_after() {
+    let remote = Remote::new();
+    remote.commit("a");
+    let fork = remote.commit("b");
+    let old = remote.commit("old");
+    remote.push(&["main"]);
+    git(&remote.work(), &["checkout", "-q", "-b", "keep-old"]);
+    remote.push(&["keep-old"]);
+    git(&remote.work(), &["checkout", "-q", "main"]);
+    git(&remote.work(), &["reset", "-q", "--hard", &fork]);
+    let new = remote.commit("new");
+    remote.push(&["--force", "main"]);
+    let checkout = remote.checkout("checkout", "main");
+    let mut event = push_event("refs/heads/main", &old, &new);
+    event["forced"] = json!(true);
+    let (text, commits) = plan(&checkout, "push", &event);
+    assert_eq!(commits, set(&[&new]), "{text}");
+}
+
+#[test]
+fn pull_request_scans_every_commit_from_the_merge_base_including_merges() {
+    let remote = Remote::new();
+    remote.commit("a");
+    remote.commit("b");
+    remote.push(&["main"]);
+    git(&remote.work(), &["checkout", "-q", "-b", "feat"]);
+    // More than one API page (30) of commits.
+    let mut expected = Vec::new();
+    for i in 0..35 {
+        expected.push(remote.commit(&format!("f{i}")));
+    }
+    git(&remote.work(), &["checkout", "-q", "main"]);
+    remote.commit("m1");
+    let base = remote.commit("m2");
+    git(&remote.work(), &["checkout", "-q", "feat"]);
+    git(&remote.work(), &["merge", "-q", "--no-edit", "main"]);
+    let head = remote.rev("HEAD");
+    expected.push(head.clone());
+    remote.push(&["main", "feat"]);
+
+    let checkout = remote.checkout("checkout", "main");
+    let (text, commits) = plan(&checkout, "pull_request", &pr_event(&base, &head));
+    assert_eq!(
+        commits,
+        expected.iter().cloned().collect::<BTreeSet<_>>(),
+        "{text}"
+    );
+    assert_eq!(commits.len(), 36);
+    assert!(
+        text.starts_with("plan: pull request #7: commits from the merge base"),
+        "{text}"
+    );
+}
+
+#[test]
+fn schedule_and_dispatch_audit_everything_deleted_branch_nothing() {
+    let remote = Remote::new();
+    let c1 = remote.commit("a");
+    remote.push(&["main"]);
+    let checkout = remote.checkout("checkout", "main");
+    for event in ["schedule", "workflow_dispatch"] {
+        let (text, commits) = plan(&checkout, event, &json!({}));
+        assert!(text.contains("scan: full history"), "{text}");
+        assert!(commits.is_empty());
+    }
+    let (text, commits) = plan(&checkout, "push", &push_event("refs/heads/gone", &c1, ZERO));
+    assert!(text.contains("scan: nothing"), "{text}");
+    assert!(commits.is_empty());
+
+    ci(
+        &checkout,
+        "schedule",
+        &json!({}),
+        &["--mode", "range", "--dry-run"],
+    )
+    .assert()
+    .code(2)
+    .stderr(predicates::str::contains("no commit range"));
+}
+
+#[test]
+fn shallow_push_checkout_is_deepened_until_the_range_is_whole() {
+    let remote = Remote::new();
+    remote.commit("a");
+    let before = remote.commit("b");
+    remote.push(&["main"]);
+    let mut expected = Vec::new();
+    for i in 0..4 {
+        expected.push(remote.commit(&format!("n{i}")));
+    }
+    remote.push(&["main"]);
+    let after = expected.last().unwrap().clone();
+    let checkout = remote.shallow_checkout("checkout", "main");
+    assert_eq!(
+        git(&checkout, &["rev-parse", "--is-shallow-repository"]),
+        "true"
+    );
+
+    let (text, commits) = plan(
+        &checkout,
+        "push",
+        &push_event("refs/heads/main", &before, &after),
+    );
+    assert_eq!(
+        commits,
+        expected.iter().cloned().collect::<BTreeSet<_>>(),
+        "{text}"
+    );
+    assert!(text.contains("note: "), "fetches are reported: {text}");
+}
+
+#[test]
+fn shallow_pull_request_checkout_fetches_the_head_and_the_merge_base() {
+    let remote = Remote::new();
+    remote.commit("a");
+    remote.commit("b");
+    remote.push(&["main"]);
+    git(&remote.work(), &["checkout", "-q", "-b", "feat"]);
+    let f1 = remote.commit("f1");
+    let f2 = remote.commit("f2");
+    git(&remote.work(), &["checkout", "-q", "main"]);
+    let base = remote.commit("m1");
+    remote.push(&["main", "feat"]);
+    let checkout = remote.shallow_checkout("checkout", "main");
+    let (text, commits) = plan(&checkout, "pull_request", &pr_event(&base, &f2));
+    assert_eq!(commits, set(&[&f1, &f2]), "{text}");
+}
+
+#[test]
+fn shallow_checkout_that_cannot_fetch_fails_with_the_fix() {
+    let remote = Remote::new();
+    remote.commit("a");
+    let before = remote.commit("b");
+    remote.push(&["main"]);
+    let after = remote.commit("c");
+    remote.commit("d");
+    let after2 = remote.rev("HEAD");
+    remote.push(&["main"]);
+    let _ = after;
+    let checkout = remote.shallow_checkout("checkout", "main");
+    git(
+        &checkout,
+        &["remote", "set-url", "origin", "/nonexistent/origin.git"],
+    );
+    ci(
+        &checkout,
+        "push",
+        &push_event("refs/heads/main", &before, &after2),
+        &["--dry-run"],
+    )
+    .assert()
+    .code(2)
+    .stderr(predicates::str::contains("fetch-depth: 0"));
+}
+
+#[test]
+fn deleted_branch_run_writes_summary_outputs_and_sarif() {
+    let remote = Remote::new();
+    let c1 = remote.commit("a");
+    remote.push(&["main"]);
+    let checkout = remote.checkout("checkout", "main");
+    let files = tempfile::tempdir().unwrap();
+    let summary = files.path().join("summary.md");
+    let outputs = files.path().join("outputs");
+    let sarif = files.path().join("out.sarif");
+    std::fs::write(&outputs, "earlier=1\n").unwrap();
+    ci(
+        &checkout,
+        "push",
+        &push_event("refs/heads/gone", &c1, ZERO),
+        &["--sarif", sarif.to_str().unwrap()],
+    )
+    .env("GITHUB_STEP_SUMMARY", &summary)
+    .env("GITHUB_OUTPUT", &outputs)
+    .assert()
+    .success()
+    .stdout("");
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        summary.starts_with("## vastleaks: no Vast API keys found\n\n- push deleted refs/heads/gone: nothing to scan\n"),
+        "{summary}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&outputs).unwrap(),
+        format!("earlier=1\nfindings=0\nlive=0\nsarif={}\n", sarif.display())
+    );
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert_eq!(sarif["runs"][0]["results"], json!([]));
+}
+
+#[test]
+fn outside_actions_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    Command::cargo_bin("vastleaks")
+        .unwrap()
+        .current_dir(dir.path())
+        .env_remove("GITHUB_EVENT_NAME")
+        .args(["ci", "github"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("GITHUB_EVENT_NAME is not set"));
+}
