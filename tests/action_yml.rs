@@ -1,0 +1,175 @@
+//! `action.yml` stays in step with the binary and the README.
+//!
+//! The file is parsed by hand (the subset used: top-level sections, two-space
+//! keys, four-space `description:`/`default:` lines) instead of adding a YAML
+//! crate for one test.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+
+/// section -> key -> (field -> value) for the `inputs:` and `outputs:` sections.
+type Sections = BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>;
+
+fn parse(text: &str) -> Sections {
+    let mut sections = Sections::new();
+    let mut section: Option<String> = None;
+    let mut key: Option<String> = None;
+    for line in text.lines() {
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let body = line.trim();
+        match indent {
+            0 => {
+                section = body.strip_suffix(':').map(str::to_string);
+                key = None;
+            }
+            2 => {
+                if let (Some(section), Some(name)) = (&section, body.strip_suffix(':')) {
+                    sections
+                        .entry(section.clone())
+                        .or_default()
+                        .entry(name.to_string())
+                        .or_default();
+                    key = Some(name.to_string());
+                }
+            }
+            4 => {
+                if let (Some(section), Some(name), Some((field, value))) =
+                    (&section, &key, body.split_once(": "))
+                {
+                    if let Some(entry) = sections
+                        .get_mut(section)
+                        .and_then(|keys| keys.get_mut(name))
+                    {
+                        entry.insert(field.to_string(), value.trim_matches('"').to_string());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    sections
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn action() -> Sections {
+    let text = std::fs::read_to_string(root().join("action.yml")).expect("action.yml exists");
+    parse(&text)
+}
+
+#[test]
+fn inputs_and_outputs_are_the_documented_interface() {
+    let action = action();
+    let inputs: Vec<&str> = action["inputs"].keys().map(String::as_str).collect();
+    assert_eq!(
+        inputs,
+        ["args", "fail-on", "mode", "path", "verify", "version"]
+    );
+    let outputs: Vec<&str> = action["outputs"].keys().map(String::as_str).collect();
+    assert_eq!(outputs, ["findings", "live", "sarif"]);
+    for (section, keys) in &action {
+        if section != "inputs" && section != "outputs" {
+            continue;
+        }
+        for (name, fields) in keys {
+            assert!(
+                fields.get("description").is_some_and(|d| !d.is_empty()),
+                "{section}.{name} needs a description"
+            );
+        }
+    }
+    let defaults: Vec<(&str, &str)> = action["inputs"]
+        .iter()
+        .map(|(name, fields)| (name.as_str(), fields["default"].as_str()))
+        .collect();
+    assert_eq!(
+        defaults,
+        [
+            ("args", ""),
+            ("fail-on", "any"),
+            ("mode", "auto"),
+            ("path", "."),
+            ("verify", "false"),
+            ("version", ""),
+        ]
+    );
+    for output in ["findings", "live", "sarif"] {
+        assert_eq!(
+            action["outputs"][output]["value"],
+            format!("${{{{ steps.scan.outputs.{output} }}}}")
+        );
+    }
+}
+
+/// The values the inputs pass on are values the binary accepts.
+#[test]
+fn inputs_map_to_options_the_binary_accepts() {
+    let output = Command::cargo_bin("vastleaks")
+        .unwrap()
+        .args(["ci", "github", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    for option in ["--mode", "--fail-on", "--verify", "--sarif"] {
+        assert!(help.contains(option), "ci github --help lacks {option}");
+    }
+    let action = action();
+    for (input, values) in [
+        ("mode", ["auto", "full", "range"]),
+        ("fail-on", ["any", "live", "never"]),
+    ] {
+        let description = &action["inputs"][input]["description"];
+        for value in values {
+            assert!(
+                description.contains(value),
+                "input {input} does not document {value}"
+            );
+            assert!(help.contains(value), "--{input} does not accept {value}");
+        }
+    }
+    let text = std::fs::read_to_string(root().join("action.yml")).unwrap();
+    assert!(text.contains("vastleaks ci github --mode \"$INPUT_MODE\" --fail-on \"$INPUT_FAIL_ON\" $verify $INPUT_ARGS ."));
+    // Inputs reach the shell through env, never spliced into the script.
+    for line in text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("run:") || l.starts_with("        "))
+    {
+        if line.contains("${{") {
+            assert!(
+                !line.contains("inputs.") || line.trim_start().starts_with("INPUT_"),
+                "input expanded inside a script: {line}"
+            );
+        }
+    }
+}
+
+/// Every input and output is listed in the README's "GitHub Actions" section.
+#[test]
+fn readme_documents_every_input_and_output() {
+    let Ok(readme) = std::fs::read_to_string(root().join("README.md")) else {
+        eprintln!("README.md does not exist yet: nothing to compare action.yml with");
+        return;
+    };
+    let start = readme
+        .find("## GitHub Actions")
+        .expect("README.md has a \"## GitHub Actions\" section");
+    let rest = &readme[start + 3..];
+    let section = &rest[..rest.find("\n## ").unwrap_or(rest.len())];
+    let action = action();
+    for kind in ["inputs", "outputs"] {
+        for name in action[kind].keys() {
+            assert!(
+                section.contains(&format!("`{name}`")),
+                "README \"GitHub Actions\" does not document the {kind} `{name}`"
+            );
+        }
+    }
+    assert!(section.contains("fetch-depth: 0"));
+}
