@@ -67,8 +67,38 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub ignore_file: Option<PathBuf>,
 
+    /// Scan git history instead of files: every object in the repository
+    /// (PATH is the repository, default `.`). With `--since-commit` or a
+    /// `BASE..HEAD` argument, only what those commits introduced.
+    #[arg(long, conflicts_with = "staged")]
+    pub git: bool,
+
+    /// Scan the staged content (index entries that differ from HEAD), as a
+    /// pre-commit hook. The default when PRE_COMMIT=1 and no mode is given.
+    #[arg(long)]
+    pub staged: bool,
+
+    /// Scan only what commits after BASE introduced (BASE..--branch); implies --git.
+    #[arg(long, value_name = "BASE", conflicts_with = "staged")]
+    pub since_commit: Option<String>,
+
+    /// The tip of the range for --since-commit (default HEAD).
+    #[arg(long, value_name = "REV", requires = "since_commit")]
+    pub branch: Option<String>,
+
+    /// Progress bar on standard error: `auto` shows it on a terminal only.
+    #[arg(long, value_enum, default_value_t = ProgressWhen::Auto)]
+    pub progress: ProgressWhen,
+
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressWhen {
+    Auto,
+    Always,
+    Never,
 }
 
 /// How results are shown.

@@ -94,6 +94,21 @@ impl Matcher {
         &self.rules
     }
 
+    /// True when some path rule (a key file rule) applies to `path`. Git
+    /// history uses it to find key files among tree entries.
+    pub fn path_rule_applies(&self, path: &str) -> bool {
+        self.compiled.iter().any(|rule| {
+            rule.path
+                .as_ref()
+                .is_some_and(|re| re.is_match(path.as_bytes()))
+        })
+    }
+
+    /// True when any rule is a path rule.
+    pub fn has_path_rules(&self) -> bool {
+        self.compiled.iter().any(|rule| rule.path.is_some())
+    }
+
     /// True when `haystack` contains the prefilter keyword. Cheap.
     pub fn has_keyword(&self, haystack: &[u8]) -> bool {
         self.prefilter.is_match(haystack)

@@ -153,7 +153,14 @@ pub struct Collector {
 impl Collector {
     /// Scans `blob` and records the outcome.
     pub fn scan(&self, scanner: &Scanner, blob: &Blob<'_>) {
-        let (findings, allowed) = scanner.scan_bytes(blob);
+        self.scan_with(scanner, blob, |_| {});
+    }
+
+    /// Like [`Collector::scan`], letting the source attach what only it knows
+    /// (the git object id, say) to each finding before it is recorded.
+    pub fn scan_with(&self, scanner: &Scanner, blob: &Blob<'_>, annotate: impl Fn(&mut Finding)) {
+        let (mut findings, allowed) = scanner.scan_bytes(blob);
+        findings.iter_mut().for_each(annotate);
         self.scanned.fetch_add(1, Ordering::Relaxed);
         self.bytes
             .fetch_add(blob.bytes.len() as u64, Ordering::Relaxed);

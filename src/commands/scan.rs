@@ -8,7 +8,7 @@ use anyhow::{bail, Context};
 use termcolor::{ColorChoice, NoColor, StandardStream, WriteColor};
 
 use super::Exit;
-use crate::cli::{ColorWhen, OutputArgs, ScanArgs};
+use crate::cli::{ColorWhen, OutputArgs, ProgressWhen, ScanArgs};
 use crate::matcher::Matcher;
 use crate::report::{self, Format, RenderOptions, Report, Summary};
 use crate::rules::RuleSet;
@@ -39,14 +39,24 @@ pub fn load_rules(files: &[PathBuf]) -> anyhow::Result<RuleSet> {
 pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
     let started = Instant::now();
     let scanner = Scanner::new(Matcher::new(rules)?);
-    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    let mut git = git_request(args)?
+        .map(source::git::Session::open)
+        .transpose()?;
+    let stdin = git.is_none() && args.paths.iter().any(|p| p.as_os_str() == "-");
     if stdin && args.paths.len() > 1 {
         bail!(
             "`-` (standard input) cannot be combined with other paths; scan them in separate runs"
         );
     }
     for path in &args.paths {
-        if !stdin && std::fs::symlink_metadata(path).is_err() {
+        if git.is_none() && !stdin && std::fs::symlink_metadata(path).is_err() {
+            if path.to_string_lossy().contains("..") {
+                bail!(
+                    "{}: no such file or directory; to scan a commit range, use `--git {}`",
+                    path.display(),
+                    path.display()
+                );
+            }
             bail!(
                 "{}: no such file or directory; pass an existing path to scan",
                 path.display()
@@ -66,6 +76,12 @@ pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
             }
             vec![file.clone()]
         }
+        // Git modes: the ignore file at the work-tree root.
+        None if git.is_some() => git
+            .as_ref()
+            .and_then(|session| session.ignore_file())
+            .into_iter()
+            .collect(),
         None if stdin => vec![PathBuf::from(IGNORE_FILE_NAME)],
         None => args
             .paths
@@ -88,7 +104,10 @@ pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
     }
 
     let collector = Collector::default();
-    let mode = if stdin {
+    let mode = if let Some(session) = &mut git {
+        session.scan(&scanner, &collector)?;
+        session.mode().name()
+    } else if stdin {
         source::stdin::scan(&scanner, &collector)?;
         "stdin"
     } else {
@@ -102,7 +121,10 @@ pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
         source::files::scan(&options, &scanner, &collector);
         "files"
     };
-    let parts = collector.into_parts();
+    let mut parts = collector.into_parts();
+    if let Some(session) = &git {
+        session.finish(&mut parts);
+    }
     let applied = suppressions.apply(parts.findings);
     let mut problems = problems_from_config;
     problems.extend(parts.problems);
@@ -122,6 +144,10 @@ pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
                 .iter()
                 .filter(|p| p.kind == ProblemKind::Error)
                 .count() as u64,
+            notes: git
+                .as_ref()
+                .map(|session| session.notes().to_vec())
+                .unwrap_or_default(),
             ..Summary::default()
         },
         problems,
@@ -130,6 +156,82 @@ pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
     report.summary.keys = report.distinct_keys() as u64;
     report.summary.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// The git scan the arguments ask for, if any: `--git` (optionally with
+/// `--since-commit` or a `BASE..HEAD` argument), `--staged`, or `PRE_COMMIT=1`
+/// with no mode (pre-commit runs hooks with it set; `--staged` is then the
+/// only scan that makes sense).
+fn git_request(args: &ScanArgs) -> anyhow::Result<Option<source::git::Request>> {
+    use source::git::{Mode, Request};
+    let explicit_git = args.git || args.since_commit.is_some();
+    let pre_commit = !explicit_git
+        && !args.staged
+        && std::env::var_os("PRE_COMMIT").is_some_and(|v| v == "1")
+        && !args.paths.iter().any(|p| p.as_os_str() == "-");
+    if !explicit_git && !args.staged && !pre_commit {
+        return Ok(None);
+    }
+    let mut repo_paths = Vec::new();
+    let mut range = None;
+    if pre_commit {
+        // pre-commit passes the staged file names as arguments: the index
+        // itself is the input, so they are not needed.
+        repo_paths.push(PathBuf::from("."));
+    } else {
+        for path in &args.paths {
+            let text = path.to_string_lossy();
+            if !args.staged && text.contains("..") && std::fs::symlink_metadata(path).is_err() {
+                if range.replace(text.into_owned()).is_some() {
+                    bail!("give one BASE..HEAD range per run");
+                }
+            } else {
+                repo_paths.push(path.clone());
+            }
+        }
+    }
+    if repo_paths.len() > 1 {
+        bail!(
+            "git modes scan one repository, got {} paths; run once per repository",
+            repo_paths.len()
+        );
+    }
+    let repo = repo_paths.pop().unwrap_or_else(|| PathBuf::from("."));
+    let mode = match (&args.since_commit, range) {
+        (Some(_), Some(range)) => {
+            bail!("{range}: give either --since-commit BASE or a BASE..HEAD argument, not both")
+        }
+        (Some(base), None) => Mode::Range {
+            base: base.clone(),
+            head: args.branch.clone().unwrap_or_else(|| "HEAD".to_string()),
+        },
+        (None, Some(range)) => {
+            let (base, head) = match range.split_once("..") {
+                Some((base, head)) if !base.is_empty() && !head.starts_with('.') => (base, head),
+                _ => bail!(
+                    "{range}: no such path, and not a BASE..HEAD commit range (`...` is not supported)"
+                ),
+            };
+            Mode::Range {
+                base: base.to_string(),
+                head: if head.is_empty() { "HEAD" } else { head }.to_string(),
+            }
+        }
+        (None, None) if args.staged || pre_commit => Mode::Staged,
+        (None, None) => Mode::Audit,
+    };
+    let progress = match args.progress {
+        ProgressWhen::Always => true,
+        ProgressWhen::Never => false,
+        ProgressWhen::Auto => !args.output.quiet && std::io::stderr().is_terminal(),
+    };
+    Ok(Some(Request {
+        repo,
+        mode,
+        jobs: args.jobs,
+        max_file_size: args.max_file_size,
+        progress,
+    }))
 }
 
 /// Writes the report where `--output` says and the summary to stderr.

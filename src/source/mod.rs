@@ -5,4 +5,6 @@
 //! instead of stopping.
 
 pub mod files;
+pub mod git;
+pub mod staged;
 pub mod stdin;

@@ -1,0 +1,522 @@
+//! The full-history audit: every object in the object database, once.
+//!
+//! Packs are decoded in pack order with gix's delta tree
+//! (`Algorithm::DeltaTreeLookup`): each delta base is inflated once and its
+//! children are resolved from it, on all cores, which is faster than
+//! `git cat-file --batch-all-objects`. Loose objects are read separately, as
+//! are objects in alternates. Reachability does not matter here: dangling
+//! commits, dropped stashes and unreferenced blobs are objects like any
+//! other; attribution later says whether they are reachable.
+//!
+//! A pack whose traversal fails (truncated, corrupt) is scanned again object
+//! by object, so every readable object is still scanned and each unreadable
+//! one is reported by id.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Mutex;
+
+use gix::odb::pack;
+use gix::ObjectId;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+
+use super::{merge_into, object_problem, object_provenance, CommitMeta, Request};
+use crate::finding::SourceKind;
+use crate::scan::{Blob, Collector, ProblemKind, Scanner};
+
+/// What the audit hands to attribution.
+pub struct Outcome {
+    pub commits: Vec<CommitMeta>,
+    /// Objects seen (scanned, skipped or failed).
+    pub objects: u64,
+}
+
+/// Per-pack (or loose) state: findings go to a local collector so that a
+/// traversal that fails half way can be discarded and redone without
+/// duplicates.
+struct Sink<'a> {
+    scanner: &'a Scanner,
+    collector: Collector,
+    commits: Mutex<Vec<CommitMeta>>,
+    /// Blobs named like key files in some tree: scanned again with their name
+    /// so path rules apply.
+    key_files: Mutex<Vec<(ObjectId, String)>>,
+    max_file_size: u64,
+    hash: gix::hash::Kind,
+    bar: &'a ProgressBar,
+    key_file_rules: bool,
+}
+
+impl<'a> Sink<'a> {
+    fn new(
+        scanner: &'a Scanner,
+        request: &Request,
+        hash: gix::hash::Kind,
+        bar: &'a ProgressBar,
+    ) -> Self {
+        Sink {
+            scanner,
+            collector: Collector::default(),
+            commits: Mutex::new(Vec::new()),
+            key_files: Mutex::new(Vec::new()),
+            max_file_size: request.max_file_size,
+            hash,
+            bar,
+            key_file_rules: scanner.matcher().has_path_rules(),
+        }
+    }
+
+    /// One decoded object.
+    fn object(&self, kind: gix::object::Kind, id: &gix::oid, data: &[u8]) {
+        use gix::object::Kind;
+        match kind {
+            Kind::Blob => {
+                if data.len() as u64 > self.max_file_size {
+                    self.collector.problem(
+                        format!("object {id}"),
+                        ProblemKind::Skipped,
+                        format!(
+                            "blob of {} bytes is over --max-file-size ({} bytes); raise it to scan this blob",
+                            data.len(),
+                            self.max_file_size
+                        ),
+                    );
+                } else {
+                    self.collector.scan_with(
+                        self.scanner,
+                        &Blob {
+                            source: SourceKind::GitBlob,
+                            path: None,
+                            bytes: data,
+                        },
+                        |f| f.git = Some(object_provenance(id)),
+                    );
+                }
+            }
+            Kind::Commit => match gix::objs::CommitRef::from_bytes(data, self.hash) {
+                Ok(commit) => {
+                    let meta = CommitMeta {
+                        id: id.to_owned(),
+                        tree: commit.tree(),
+                        parents: commit.parents().collect(),
+                        time: commit.time().map(|t| t.seconds).unwrap_or(0),
+                    };
+                    lock(&self.commits).push(meta);
+                    self.message(SourceKind::GitCommit, id, data);
+                }
+                Err(err) => self.collector.problem(
+                    format!("object {id}"),
+                    ProblemKind::Error,
+                    format!("corrupt commit: {err}"),
+                ),
+            },
+            Kind::Tag => self.message(SourceKind::GitTag, id, data),
+            Kind::Tree => self.tree(id, data),
+        }
+        self.bar.inc(1);
+    }
+
+    fn message(&self, source: SourceKind, id: &gix::oid, data: &[u8]) {
+        let (message, _) = super::message_of(data);
+        self.collector.scan_with(
+            self.scanner,
+            &Blob {
+                source,
+                path: None,
+                bytes: message,
+            },
+            |f| {
+                let mut provenance = object_provenance(id);
+                if source == SourceKind::GitCommit {
+                    provenance.commit = Some(id.to_string());
+                }
+                f.git = Some(provenance);
+            },
+        );
+    }
+
+    /// Notes blobs whose name a path rule (key file) applies to. Only trees
+    /// mentioning the keyword are parsed: path rules name Vast files.
+    fn tree(&self, id: &gix::oid, data: &[u8]) {
+        if !self.key_file_rules || !self.scanner.matcher().has_keyword(data) {
+            return;
+        }
+        for entry in gix::objs::TreeRefIter::from_bytes(data, self.hash) {
+            match entry {
+                Ok(entry) if entry.mode.is_blob_or_symlink() => {
+                    let name = entry.filename.to_string();
+                    if self.scanner.matcher().path_rule_applies(&name) {
+                        lock(&self.key_files).push((entry.oid.to_owned(), name));
+                    }
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    self.collector.problem(
+                        format!("object {id}"),
+                        ProblemKind::Error,
+                        format!("corrupt tree: {err}"),
+                    );
+                    return;
+                }
+            }
+        }
+    }
+
+    fn into_parts(
+        self,
+    ) -> (
+        crate::scan::ScanParts,
+        Vec<CommitMeta>,
+        Vec<(ObjectId, String)>,
+    ) {
+        (
+            self.collector.into_parts(),
+            self.commits.into_inner().unwrap_or_else(|e| e.into_inner()),
+            self.key_files
+                .into_inner()
+                .unwrap_or_else(|e| e.into_inner()),
+        )
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Scans every object of the repository.
+pub fn scan(
+    sync_repo: &gix::ThreadSafeRepository,
+    request: &Request,
+    scanner: &Scanner,
+    collector: &Collector,
+) -> anyhow::Result<Outcome> {
+    let repo = sync_repo.to_thread_local();
+    let hash = repo.object_hash();
+    let objects_dirs = objects_directories(&repo);
+
+    // Open every pack first: later packs skip objects an earlier pack holds,
+    // and loose objects skip everything packed.
+    let mut bundles = Vec::new();
+    for dir in &objects_dirs {
+        for idx in pack_indexes(dir, collector) {
+            match pack::Bundle::at(&idx, hash) {
+                Ok(bundle) => bundles.push(bundle),
+                Err(err) => collector.problem(
+                    crate::source::files::display_path(&idx),
+                    ProblemKind::Error,
+                    format!(
+                        "unreadable pack, its objects are not scanned: {}",
+                        crate::source::git::describe(&err)
+                    ),
+                ),
+            }
+        }
+    }
+    let loose: Vec<(usize, ObjectId)> = objects_dirs
+        .iter()
+        .enumerate()
+        .flat_map(|(store, dir)| {
+            let db = gix::odb::loose::Store::at(dir, hash);
+            let ids: Vec<(usize, ObjectId)> = db
+                .iter()
+                .filter_map(|id| match id {
+                    Ok(id) => Some((store, id)),
+                    Err(err) => {
+                        collector.problem(
+                            crate::source::files::display_path(dir),
+                            ProblemKind::Error,
+                            format!("cannot list loose objects: {err}"),
+                        );
+                        None
+                    }
+                })
+                .collect();
+            ids
+        })
+        .filter(|(_, id)| !bundles.iter().any(|b| b.index.lookup(id).is_some()))
+        .collect();
+
+    let total: u64 = bundles
+        .iter()
+        .map(|b| u64::from(b.index.num_objects()))
+        .sum::<u64>()
+        + loose.len() as u64;
+    let bar = progress_bar(request.progress, total);
+    let mut commits = Vec::new();
+    let mut key_files = Vec::new();
+    let threads = (request.jobs > 0).then_some(request.jobs);
+
+    for (position, bundle) in bundles.iter().enumerate() {
+        let earlier: Vec<&pack::index::File> =
+            bundles[..position].iter().map(|b| &b.index).collect();
+        let sink = Sink::new(scanner, request, hash, &bar);
+        let traversed = traverse_pack(bundle, &earlier, &sink, threads);
+        let sink = match traversed {
+            Ok(()) => sink,
+            Err(err) => {
+                // Start over object by object; what was gathered is dropped.
+                collector.problem(
+                    crate::source::files::display_path(bundle.pack.path()),
+                    ProblemKind::Error,
+                    format!("pack traversal failed ({err}); reading its objects one by one"),
+                );
+                let sink = Sink::new(scanner, request, hash, &bar);
+                crate::source::git::in_pool(request.jobs, || {
+                    objects_one_by_one(bundle, &earlier, &sink)
+                })?;
+                sink
+            }
+        };
+        let (parts, mut pack_commits, mut pack_key_files) = sink.into_parts();
+        merge_into(collector, parts);
+        commits.append(&mut pack_commits);
+        key_files.append(&mut pack_key_files);
+    }
+
+    let sink = Sink::new(scanner, request, hash, &bar);
+    let loose_dbs: Vec<gix::odb::loose::Store> = objects_dirs
+        .iter()
+        .map(|dir| gix::odb::loose::Store::at(dir, hash))
+        .collect();
+    crate::source::git::in_pool(request.jobs, || {
+        loose
+            .par_iter()
+            .for_each_init(Vec::new, |buf, (store, id)| {
+                match loose_dbs[*store].try_find(id, buf) {
+                    Ok(Some(object)) => sink.object(object.kind, id, object.data),
+                    Ok(None) => {} // removed while we scan (gc): it is in a pack now
+                    Err(err) => {
+                        sink.collector.problem(
+                            format!("object {id}"),
+                            ProblemKind::Error,
+                            format!(
+                                "corrupt loose object, not scanned: {}",
+                                crate::source::git::describe(&err)
+                            ),
+                        );
+                        sink.bar.inc(1);
+                    }
+                }
+            })
+    })?;
+    let (parts, mut loose_commits, mut loose_key_files) = sink.into_parts();
+    merge_into(collector, parts);
+    commits.append(&mut loose_commits);
+    key_files.append(&mut loose_key_files);
+    bar.finish_and_clear();
+
+    scan_key_files(&repo, key_files, scanner, collector);
+    check_commit_links(&repo, &commits, collector);
+    Ok(Outcome {
+        commits,
+        objects: total,
+    })
+}
+
+/// Decodes one pack in pack order with the delta tree, on `threads` threads.
+fn traverse_pack(
+    bundle: &pack::Bundle,
+    earlier: &[&pack::index::File],
+    sink: &Sink<'_>,
+    threads: Option<usize>,
+) -> Result<(), String> {
+    let interrupt = AtomicBool::new(false);
+    let processor = |kind: gix::object::Kind,
+                     data: &[u8],
+                     entry: &pack::index::Entry,
+                     _progress: &dyn gix::Progress|
+     -> gix::error::Result {
+        if !earlier.iter().any(|idx| idx.lookup(entry.oid).is_some()) {
+            sink.object(kind, &entry.oid, data);
+        }
+        Ok(())
+    };
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        bundle.index.traverse(
+            &bundle.pack,
+            &mut gix::progress::Discard,
+            &interrupt,
+            processor,
+            pack::index::traverse::Options {
+                traversal: pack::index::traverse::Algorithm::DeltaTreeLookup,
+                thread_limit: threads,
+                check: pack::index::traverse::SafetyCheck::SkipFileAndObjectChecksumVerification,
+                alloc_limit_bytes: None,
+                make_pack_lookup_cache: || pack::cache::Never,
+            },
+        )
+    }));
+    match outcome {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(err)) => Err(crate::source::git::describe(&err)),
+        Err(_) => Err("the pack decoder panicked".to_string()),
+    }
+}
+
+/// The slow, robust path for a damaged pack: every index entry on its own,
+/// each failure reported with the object id.
+fn objects_one_by_one(bundle: &pack::Bundle, earlier: &[&pack::index::File], sink: &Sink<'_>) {
+    (0..bundle.index.num_objects())
+        .into_par_iter()
+        .for_each_init(
+            || (Vec::new(), gix::zlib::Inflate::default()),
+            |(buf, inflate), index| {
+                let id = bundle.index.oid_at_index(index).to_owned();
+                if earlier.iter().any(|idx| idx.lookup(id).is_some()) {
+                    return;
+                }
+                let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    bundle
+                        .get_object_by_index(index, buf, inflate, &mut pack::cache::Never)
+                        .map(|(data, _)| (data.kind, data.data.to_vec()))
+                        .map_err(|err| crate::source::git::describe(&err))
+                }))
+                .unwrap_or_else(|_| Err("the pack decoder panicked".to_string()));
+                match read {
+                    Ok((kind, data)) => sink.object(kind, &id, &data),
+                    Err(err) => {
+                        sink.collector.problem(
+                            format!("object {id}"),
+                            ProblemKind::Error,
+                            format!(
+                                "unreadable in {}: {err}",
+                                crate::source::files::display_path(bundle.pack.path())
+                            ),
+                        );
+                        sink.bar.inc(1);
+                    }
+                }
+            },
+        );
+}
+
+/// Scans blobs named like key files again with their name, so path rules
+/// (which need no keyword) apply. Duplicates of content findings are removed
+/// when the session finishes.
+fn scan_key_files(
+    repo: &gix::Repository,
+    mut key_files: Vec<(ObjectId, String)>,
+    scanner: &Scanner,
+    collector: &Collector,
+) {
+    key_files.sort();
+    key_files.dedup_by(|a, b| a.0 == b.0);
+    let local = Collector::default();
+    for (id, name) in key_files {
+        match repo.try_find_object(id) {
+            Ok(Some(object)) => local.scan_with(
+                scanner,
+                &Blob {
+                    source: SourceKind::GitBlob,
+                    path: Some(&name),
+                    bytes: &object.data,
+                },
+                |f| {
+                    f.git = Some(object_provenance(&id));
+                    // The name was only needed for the rules; the path comes
+                    // from attribution.
+                    f.location.path = None;
+                },
+            ),
+            Ok(None) => {} // reported by attribution if it matters
+            Err(err) => collector.problem(
+                format!("object {id}"),
+                ProblemKind::Error,
+                format!(
+                    "unreadable blob {name}: {}",
+                    crate::source::git::describe(&err)
+                ),
+            ),
+        }
+    }
+    // Counted once already by the traversal.
+    let parts = local.into_parts();
+    collector.add_findings(parts.findings);
+    for problem in parts.problems {
+        collector.problem(problem.path, problem.kind, problem.message);
+    }
+}
+
+/// A commit whose tree or parent is missing is a damaged history: report it
+/// (the boundary commits of a shallow clone are expected to lack parents).
+fn check_commit_links(repo: &gix::Repository, commits: &[CommitMeta], collector: &Collector) {
+    let shallow: Vec<ObjectId> = repo
+        .shallow_commits()
+        .ok()
+        .flatten()
+        .map(|c| c.iter().copied().collect())
+        .unwrap_or_default();
+    for commit in commits {
+        if !repo.has_object(commit.tree) {
+            let p = object_problem(
+                ProblemKind::Error,
+                &commit.tree,
+                format!("missing tree of commit {}", commit.id),
+            );
+            collector.problem(p.path, p.kind, p.message);
+        }
+        if shallow.contains(&commit.id) {
+            continue;
+        }
+        for parent in &commit.parents {
+            if !repo.has_object(parent) {
+                let p = object_problem(
+                    ProblemKind::Error,
+                    parent,
+                    format!("missing parent commit of {}", commit.id),
+                );
+                collector.problem(p.path, p.kind, p.message);
+            }
+        }
+    }
+}
+
+/// The repository's objects directory and its alternates.
+fn objects_directories(repo: &gix::Repository) -> Vec<PathBuf> {
+    let main = repo.objects.store_ref().path().to_path_buf();
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let mut dirs = vec![main.clone()];
+    if let Ok(alternates) = gix::odb::alternate::resolve(main, &cwd) {
+        dirs.extend(alternates);
+    }
+    dirs
+}
+
+/// `*.idx` files in `dir/pack`, in name order.
+fn pack_indexes(objects_dir: &Path, collector: &Collector) -> Vec<PathBuf> {
+    let pack_dir = objects_dir.join("pack");
+    let entries = match std::fs::read_dir(&pack_dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
+        Err(err) => {
+            collector.problem(
+                crate::source::files::display_path(&pack_dir),
+                ProblemKind::Error,
+                format!("cannot list packs: {err}"),
+            );
+            return Vec::new();
+        }
+    };
+    let mut indexes: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "idx"))
+        .collect();
+    indexes.sort();
+    indexes
+}
+
+/// A bar on standard error when asked for; hidden otherwise.
+pub fn progress_bar(show: bool, total: u64) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} {pos}/{len} objects [{bar:30}] {per_sec} {eta}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}

@@ -1,0 +1,323 @@
+//! Git repositories as inputs: the full-history audit (`--git`), a commit
+//! range (`--since-commit BASE`, `BASE..HEAD`) and the staged index
+//! (`--staged`, in [`crate::source::staged`]).
+//!
+//! Built on gix rather than git2: gix decodes a whole pack in pack order with
+//! its delta tree (every object once, no repeated delta-chain resolution, on
+//! all cores), which git2 cannot do at all, and it is pure Rust (no libgit2 C
+//! build). See the README's design notes for the measurements.
+//!
+//! The work is split so that a clean history costs only the scan:
+//! [`audit`] / [`range`] hand every blob and message to the scanner, and only
+//! the objects that produced findings are attributed afterwards by
+//! [`provenance`].
+
+pub mod audit;
+pub mod provenance;
+pub mod range;
+pub mod tree;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use gix::ObjectId;
+
+use crate::finding::{Finding, GitProvenance};
+use crate::scan::{Collector, Problem, ProblemKind, ScanParts, Scanner};
+
+/// What part of a repository to scan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Every object in the object database.
+    Audit,
+    /// Index entries that differ from HEAD.
+    Staged,
+    /// What the commits in `base..head` introduced.
+    Range { base: String, head: String },
+}
+
+impl Mode {
+    /// The `mode` field of the summary.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Mode::Audit => "git",
+            Mode::Staged => "staged",
+            Mode::Range { .. } => "range",
+        }
+    }
+}
+
+/// Everything a git scan needs to know.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub repo: PathBuf,
+    pub mode: Mode,
+    /// Worker threads; 0 means one per core.
+    pub jobs: usize,
+    pub max_file_size: u64,
+    /// Show a progress bar on standard error.
+    pub progress: bool,
+}
+
+/// A commit as attribution needs it: cheap to keep for every commit.
+#[derive(Clone, Debug)]
+pub struct CommitMeta {
+    pub id: ObjectId,
+    pub tree: ObjectId,
+    pub parents: Vec<ObjectId>,
+    /// Committer time, seconds since the epoch.
+    pub time: i64,
+}
+
+/// An open repository and what the scan learned on the way.
+pub struct Session {
+    repo: gix::ThreadSafeRepository,
+    request: Request,
+    notes: Vec<String>,
+    /// Every commit seen by the audit (for attribution).
+    commits: Vec<CommitMeta>,
+    /// Range mode: blob -> (introducing commit, path), decided during the scan.
+    introduced: HashMap<ObjectId, (ObjectId, String)>,
+}
+
+impl Session {
+    /// Opens the repository at (or above) `request.repo`. A path that is not
+    /// a repository is a usage error.
+    pub fn open(request: Request) -> anyhow::Result<Session> {
+        let repo = open_repository(&request.repo)?;
+        let mut notes = Vec::new();
+        if repo.is_shallow().unwrap_or(false) {
+            notes.push(
+                "shallow repository: history beyond the shallow boundary is not scanned \
+                 (run `git fetch --unshallow` for a complete audit)"
+                    .to_string(),
+            );
+        }
+        if is_partial_clone(&repo) {
+            notes.push(
+                "partial clone: objects not yet fetched from the promisor remote are not scanned"
+                    .to_string(),
+            );
+        }
+        Ok(Session {
+            repo: repo.into_sync(),
+            request,
+            notes,
+            commits: Vec::new(),
+            introduced: HashMap::new(),
+        })
+    }
+
+    pub fn mode(&self) -> &Mode {
+        &self.request.mode
+    }
+
+    /// The `.vastleaksignore` that applies: the one at the work-tree root
+    /// (none for a bare repository).
+    pub fn ignore_file(&self) -> Option<PathBuf> {
+        self.repo
+            .work_dir()
+            .map(|dir| dir.join(crate::suppress::IGNORE_FILE_NAME))
+    }
+
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// Scans what the mode selects into `collector`. Errors only when the
+    /// scan cannot run at all (bad range, unreadable index); damaged objects
+    /// become problems.
+    pub fn scan(&mut self, scanner: &Scanner, collector: &Collector) -> anyhow::Result<()> {
+        let repo = self.repo.to_thread_local();
+        match self.request.mode.clone() {
+            Mode::Audit => {
+                let outcome = audit::scan(&self.repo, &self.request, scanner, collector)?;
+                if outcome.objects == 0 {
+                    self.notes
+                        .push("empty repository: no objects to scan".to_string());
+                }
+                self.commits = outcome.commits;
+            }
+            Mode::Range { base, head } => {
+                let outcome = range::scan(&repo, &base, &head, &self.request, scanner, collector)?;
+                self.notes.extend(outcome.notes);
+                self.introduced = outcome.introduced;
+            }
+            Mode::Staged => {
+                let outcome =
+                    crate::source::staged::scan(&repo, &self.request, scanner, collector)?;
+                self.notes.extend(outcome.notes);
+            }
+        }
+        Ok(())
+    }
+
+    /// Turns the raw scan output into the report's findings: one finding per
+    /// key occurrence per object, attributed to the commit that introduced
+    /// the object, sorted for stable output.
+    pub fn finish(&self, parts: &mut ScanParts) {
+        let repo = self.repo.to_thread_local();
+        let mut seen = std::collections::HashSet::new();
+        parts.findings.retain(|f| {
+            let object = f.git.as_ref().map(|g| g.object.clone());
+            seen.insert((object, f.location.path.clone(), f.location.offset))
+        });
+        match &self.request.mode {
+            Mode::Audit => {
+                provenance::attribute_audit(&repo, &self.commits, &mut parts.findings, |p| {
+                    parts.problems.push(p)
+                })
+            }
+            Mode::Range { head, .. } => provenance::attribute_range(
+                &repo,
+                &self.introduced,
+                head,
+                &mut parts.findings,
+                |p| parts.problems.push(p),
+            ),
+            Mode::Staged => {}
+        }
+        parts.findings.sort_by(|a, b| {
+            (
+                &a.location.path,
+                a.git.as_ref().map(|g| &g.object),
+                a.location.line,
+                a.location.column,
+                &a.rule_id,
+            )
+                .cmp(&(
+                    &b.location.path,
+                    b.git.as_ref().map(|g| &g.object),
+                    b.location.line,
+                    b.location.column,
+                    &b.rule_id,
+                ))
+        });
+        parts.problems.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+}
+
+/// Opens a repository (work tree, `.git` directory or bare) at or above `path`.
+pub fn open_repository(path: &Path) -> anyhow::Result<gix::Repository> {
+    if std::fs::symlink_metadata(path).is_err() {
+        bail!(
+            "{}: no such file or directory; pass the path of a git repository",
+            path.display()
+        );
+    }
+    let mut repo = gix::discover(path).map_err(|err| {
+        anyhow::anyhow!(
+            "{}: not a git repository ({err}); pass the path of a git repository or run inside one",
+            path.display()
+        )
+    })?;
+    // Attribution and range scans read objects by id; a cache avoids
+    // resolving the same delta bases again and again.
+    repo.object_cache_size_if_unset(16 << 20);
+    Ok(repo)
+}
+
+fn is_partial_clone(repo: &gix::Repository) -> bool {
+    let config = repo.config_snapshot();
+    config.string("extensions.partialClone").is_some()
+        || std::fs::read_dir(repo.objects.store_ref().path().join("pack"))
+            .map(|dir| {
+                dir.flatten()
+                    .any(|e| e.path().extension().is_some_and(|x| x == "promisor"))
+            })
+            .unwrap_or(false)
+}
+
+/// A finding's provenance before attribution: only the object is known.
+pub fn object_provenance(object: &gix::oid) -> GitProvenance {
+    GitProvenance {
+        object: object.to_string(),
+        ..GitProvenance::default()
+    }
+}
+
+/// The message of a commit or tag object: everything after the first blank
+/// line. Returns the message and its offset in `data`.
+pub fn message_of(data: &[u8]) -> (&[u8], usize) {
+    match memchr::memmem::find(data, b"\n\n") {
+        Some(i) => (&data[i + 2..], i + 2),
+        None => (&[], data.len()),
+    }
+}
+
+/// Records a problem with an object: its id and what referenced it.
+pub fn object_problem(kind: ProblemKind, id: &gix::oid, message: impl Into<String>) -> Problem {
+    Problem {
+        path: format!("object {id}"),
+        kind,
+        message: message.into(),
+    }
+}
+
+/// Merges what a per-pack collector gathered into the main collector.
+pub fn merge_into(main: &Collector, parts: ScanParts) {
+    use std::sync::atomic::Ordering;
+    main.add_findings(parts.findings);
+    main.scanned.fetch_add(parts.scanned, Ordering::Relaxed);
+    main.bytes.fetch_add(parts.bytes, Ordering::Relaxed);
+    main.allowed.fetch_add(parts.allowed, Ordering::Relaxed);
+    for problem in parts.problems {
+        main.problem(problem.path, problem.kind, problem.message);
+    }
+}
+
+/// Runs `work` on a rayon pool with `jobs` threads (0 = the global pool).
+pub fn in_pool<T: Send>(jobs: usize, work: impl FnOnce() -> T + Send) -> anyhow::Result<T> {
+    if jobs == 0 {
+        return Ok(work());
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .context("cannot start worker threads")?;
+    Ok(pool.install(work))
+}
+
+/// Formats a git time as RFC 3339.
+pub fn rfc3339(time: gix::date::Time) -> String {
+    time.format_or_unix(gix::date::time::format::ISO8601_STRICT)
+}
+
+/// Marks findings with the commit that introduced their object.
+pub fn describe_commit(repo: &gix::Repository, id: ObjectId, into: &mut GitProvenance) {
+    into.commit = Some(id.to_string());
+    let Ok(commit) = repo.find_commit(id) else {
+        return;
+    };
+    if let Ok(author) = commit.author() {
+        into.author = Some(format!("{} <{}>", author.name, author.email));
+    }
+    if let Ok(time) = commit.time() {
+        into.date = Some(rfc3339(time));
+    }
+    if let Ok(message) = commit.message() {
+        into.summary = Some(message.summary().to_string());
+    }
+}
+
+/// Keeps the finding type honest: findings from git sources always carry
+/// provenance.
+pub fn ensure_provenance(finding: &mut Finding) -> &mut GitProvenance {
+    finding.git.get_or_insert_with(GitProvenance::default)
+}
+
+/// One line for an error and its causes (gix's alternate formatting is a
+/// debug dump).
+pub fn describe(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(err);
+    while let Some(e) = current {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = e.source();
+    }
+    parts.join(": ")
+}

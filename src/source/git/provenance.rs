@@ -1,0 +1,372 @@
+//! Attribution, done after the scan and only for objects that had findings:
+//! which commit first introduced a blob and at which path, who wrote it and
+//! when, which refs reach that commit (or none: unreachable), and whether the
+//! key is still in the tree at HEAD.
+//!
+//! "Introduced by commit C" means the blob is somewhere in C's tree and in
+//! none of its parents' trees. That covers merges whose conflict resolution
+//! created the blob, and root commits. Among all introducing commits the
+//! earliest (committer time, then generation so an ancestor wins a tie) is
+//! the first. Trees are visited once per distinct tree id, so a history of
+//! any length costs one pass over its distinct trees.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use gix::ObjectId;
+
+use super::tree::Containment;
+use super::{describe_commit, CommitMeta};
+use crate::finding::{Finding, Fingerprint, SourceKind};
+use crate::scan::Problem;
+
+/// A ref and what it points at.
+struct RefTip {
+    name: String,
+    /// The object the ref names (a tag object for annotated tags).
+    direct: Option<ObjectId>,
+    /// Peeled to a non-tag object.
+    peeled: Option<ObjectId>,
+}
+
+fn refs(repo: &gix::Repository) -> Vec<RefTip> {
+    let mut out = Vec::new();
+    let Ok(platform) = repo.references() else {
+        return out;
+    };
+    let Ok(iter) = platform.all() else {
+        return out;
+    };
+    for reference in iter.flatten() {
+        let name = reference.name().as_bstr().to_string();
+        let direct = reference.target().try_id().map(|id| id.to_owned());
+        let mut reference = reference;
+        let peeled = reference.peel_to_id().ok().map(|id| id.detach());
+        out.push(RefTip {
+            name,
+            direct,
+            peeled,
+        });
+    }
+    if let Ok(head) = repo.head() {
+        if head.is_detached() {
+            if let Some(id) = head.id() {
+                out.push(RefTip {
+                    name: "HEAD".to_string(),
+                    direct: Some(id.detach()),
+                    peeled: Some(id.detach()),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The commit graph of every commit the audit saw.
+struct Graph<'a> {
+    commits: &'a [CommitMeta],
+    index: HashMap<ObjectId, u32>,
+}
+
+impl<'a> Graph<'a> {
+    fn new(commits: &'a [CommitMeta]) -> Self {
+        let index = commits
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id, i as u32))
+            .collect();
+        Graph { commits, index }
+    }
+
+    fn parents(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        self.commits[i]
+            .parents
+            .iter()
+            .filter_map(|p| self.index.get(p).map(|&i| i as usize))
+    }
+
+    /// Generation numbers (1 + the largest parent's), so ancestors sort first.
+    fn generations(&self) -> Vec<u32> {
+        let n = self.commits.len();
+        let mut generation = vec![0u32; n];
+        let mut stack = Vec::new();
+        for start in 0..n {
+            if generation[start] != 0 {
+                continue;
+            }
+            stack.push((start, false));
+            while let Some((i, expanded)) = stack.pop() {
+                if generation[i] != 0 {
+                    continue;
+                }
+                if expanded {
+                    generation[i] = 1 + self.parents(i).map(|p| generation[p]).max().unwrap_or(0);
+                } else {
+                    stack.push((i, true));
+                    stack.extend(
+                        self.parents(i)
+                            .filter(|&p| generation[p] == 0)
+                            .map(|p| (p, false)),
+                    );
+                }
+            }
+        }
+        generation
+    }
+
+    /// Every commit that has `start` in its ancestry (including itself).
+    fn descendants(&self, start: usize, children: &[Vec<u32>]) -> HashSet<ObjectId> {
+        let mut seen = vec![false; self.commits.len()];
+        let mut queue = VecDeque::from([start]);
+        seen[start] = true;
+        let mut out = HashSet::new();
+        while let Some(i) = queue.pop_front() {
+            out.insert(self.commits[i].id);
+            for &child in &children[i] {
+                if !seen[child as usize] {
+                    seen[child as usize] = true;
+                    queue.push_back(child as usize);
+                }
+            }
+        }
+        out
+    }
+
+    fn children(&self) -> Vec<Vec<u32>> {
+        let mut children = vec![Vec::new(); self.commits.len()];
+        for i in 0..self.commits.len() {
+            for p in self.parents(i).collect::<Vec<_>>() {
+                children[p].push(i as u32);
+            }
+        }
+        children
+    }
+}
+
+/// Names of refs whose tip has commit `index` in its history.
+fn reaching_refs(
+    graph: &Graph<'_>,
+    children: &[Vec<u32>],
+    tips: &[RefTip],
+    index: usize,
+    cache: &mut HashMap<usize, Vec<String>>,
+) -> Vec<String> {
+    cache
+        .entry(index)
+        .or_insert_with(|| {
+            let descendants = graph.descendants(index, children);
+            let mut names: Vec<String> = tips
+                .iter()
+                .filter(|t| t.peeled.is_some_and(|id| descendants.contains(&id)))
+                .map(|t| t.name.clone())
+                .collect();
+            names.sort();
+            names.dedup();
+            names
+        })
+        .clone()
+}
+
+/// Distinct blob ids among the findings, in a stable order.
+fn hit_blobs(findings: &[Finding]) -> Vec<ObjectId> {
+    let mut ids: Vec<ObjectId> = findings
+        .iter()
+        .filter(|f| f.location.source == SourceKind::GitBlob)
+        .filter_map(|f| f.git.as_ref())
+        .filter_map(|g| ObjectId::from_hex(g.object.as_bytes()).ok())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+fn object_of(finding: &Finding) -> Option<ObjectId> {
+    finding
+        .git
+        .as_ref()
+        .and_then(|g| ObjectId::from_hex(g.object.as_bytes()).ok())
+}
+
+/// Fingerprints of keys in blobs that are in `head_tree`.
+fn keys_at_head(
+    repo: &gix::Repository,
+    head_tree: Option<(ObjectId, ObjectId)>,
+    targets: &[ObjectId],
+    findings: &[Finding],
+    containment: &mut Containment<'_>,
+    problem: &mut dyn FnMut(Problem),
+) -> Option<HashSet<Fingerprint>> {
+    let (commit, tree) = head_tree?;
+    let _ = repo;
+    let hits = containment.hits(tree, &commit, problem);
+    let at_head: HashSet<ObjectId> = hits.iter().map(|(t, _)| targets[*t as usize]).collect();
+    Some(
+        findings
+            .iter()
+            .filter(|f| f.location.source == SourceKind::GitBlob)
+            .filter(|f| object_of(f).is_some_and(|id| at_head.contains(&id)))
+            .map(|f| f.fingerprint.clone())
+            .collect(),
+    )
+}
+
+/// HEAD's commit and tree, if HEAD points at a commit.
+fn head_tree(repo: &gix::Repository) -> Option<(ObjectId, ObjectId)> {
+    let commit = repo.head_commit().ok()?;
+    let tree = commit.tree_id().ok()?.detach();
+    Some((commit.id, tree))
+}
+
+/// Attributes findings of the full-history audit.
+pub fn attribute_audit(
+    repo: &gix::Repository,
+    commits: &[CommitMeta],
+    findings: &mut [Finding],
+    mut problem: impl FnMut(Problem),
+) {
+    if findings.is_empty() {
+        return;
+    }
+    let targets = hit_blobs(findings);
+    let graph = Graph::new(commits);
+    let generations = graph.generations();
+    let mut containment = Containment::new(repo, &targets);
+
+    // For each target: (time, generation, commit index, path) of the best
+    // introducing commit so far.
+    let mut first: Vec<Option<(i64, u32, usize, String)>> = vec![None; targets.len()];
+    if !targets.is_empty() {
+        for (i, commit) in commits.iter().enumerate() {
+            let hits = containment.hits(commit.tree, &commit.id, &mut problem);
+            if hits.is_empty() {
+                continue;
+            }
+            let mut in_parents: HashSet<u32> = HashSet::new();
+            for parent in graph.parents(i).collect::<Vec<_>>() {
+                let parent = &commits[parent];
+                let parent_hits = containment.hits(parent.tree, &parent.id, &mut problem);
+                in_parents.extend(parent_hits.iter().map(|(t, _)| *t));
+            }
+            for (target, path) in hits.iter() {
+                if in_parents.contains(target) {
+                    continue;
+                }
+                let candidate = (commit.time, generations[i], i, path.clone());
+                let slot = &mut first[*target as usize];
+                let better = match slot {
+                    None => true,
+                    Some(best) => {
+                        (candidate.0, candidate.1, &candidate.3) < (best.0, best.1, &best.3)
+                    }
+                };
+                if better {
+                    *slot = Some(candidate);
+                }
+            }
+        }
+    }
+
+    let at_head = keys_at_head(
+        repo,
+        head_tree(repo),
+        &targets,
+        findings,
+        &mut containment,
+        &mut problem,
+    );
+    let tips = refs(repo);
+    let children = graph.children();
+    let mut reach_cache = HashMap::new();
+    let target_index: HashMap<ObjectId, usize> =
+        targets.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+
+    for finding in findings.iter_mut() {
+        let Some(object) = object_of(finding) else {
+            continue;
+        };
+        let source = finding.location.source;
+        let fingerprint = finding.fingerprint.clone();
+        let mut path = None;
+        let git = super::ensure_provenance(finding);
+        match source {
+            SourceKind::GitBlob => {
+                let intro = target_index.get(&object).and_then(|&t| first[t].as_ref());
+                if let Some((_, _, index, intro_path)) = intro {
+                    describe_commit(repo, commits[*index].id, git);
+                    git.refs = reaching_refs(&graph, &children, &tips, *index, &mut reach_cache);
+                    path = Some(intro_path.clone());
+                }
+                git.reachable = !git.refs.is_empty();
+                git.at_head = at_head.as_ref().map(|keys| keys.contains(&fingerprint));
+            }
+            SourceKind::GitCommit => {
+                describe_commit(repo, object, git);
+                if let Some(&index) = graph.index.get(&object) {
+                    git.refs =
+                        reaching_refs(&graph, &children, &tips, index as usize, &mut reach_cache);
+                }
+                git.reachable = !git.refs.is_empty();
+            }
+            SourceKind::GitTag => {
+                git.refs = tips
+                    .iter()
+                    .filter(|t| t.direct == Some(object))
+                    .map(|t| t.name.clone())
+                    .collect();
+                git.reachable = !git.refs.is_empty();
+            }
+            _ => {}
+        }
+        if path.is_some() {
+            finding.location.path = path;
+        }
+    }
+}
+
+/// Attributes findings of a range scan: the introducing commit is already
+/// known from the diffs; the refs are the range's tip.
+pub fn attribute_range(
+    repo: &gix::Repository,
+    introduced: &HashMap<ObjectId, (ObjectId, String)>,
+    head: &str,
+    findings: &mut [Finding],
+    mut problem: impl FnMut(Problem),
+) {
+    if findings.is_empty() {
+        return;
+    }
+    let targets = hit_blobs(findings);
+    let mut containment = Containment::new(repo, &targets);
+    let tip = repo.rev_parse_single(head).ok().and_then(|id| {
+        let commit = id.object().ok()?.peel_to_commit().ok()?;
+        let tree = commit.tree_id().ok()?.detach();
+        Some((commit.id, tree))
+    });
+    let at_head = keys_at_head(
+        repo,
+        tip,
+        &targets,
+        findings,
+        &mut containment,
+        &mut problem,
+    );
+    for finding in findings.iter_mut() {
+        let Some(object) = object_of(finding) else {
+            continue;
+        };
+        let source = finding.location.source;
+        let fingerprint = finding.fingerprint.clone();
+        let git = super::ensure_provenance(finding);
+        git.refs = vec![head.to_string()];
+        git.reachable = true;
+        match source {
+            SourceKind::GitBlob => {
+                if let Some((commit, _)) = introduced.get(&object) {
+                    describe_commit(repo, *commit, git);
+                }
+                git.at_head = at_head.as_ref().map(|keys| keys.contains(&fingerprint));
+            }
+            SourceKind::GitCommit => describe_commit(repo, object, git),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! Commit ranges for CI: what the commits in `BASE..HEAD` introduced.
+//!
+//! Each commit in the range is diffed against every parent (all parents of a
+//! merge, so content written while resolving a conflict is seen; the empty
+//! tree for a root commit); blobs that differ are scanned once each, under
+//! the path and commit where the range first introduced them. Commit messages
+//! in the range are scanned too. Cost follows the size of the range, not the
+//! history.
+
+use std::collections::HashMap;
+
+use anyhow::bail;
+use gix::ObjectId;
+use rayon::prelude::*;
+
+use super::{object_problem, object_provenance, tree, Request};
+use crate::finding::SourceKind;
+use crate::scan::{Blob, Collector, ProblemKind, Scanner};
+
+pub struct Outcome {
+    /// blob -> (introducing commit, path)
+    pub introduced: HashMap<ObjectId, (ObjectId, String)>,
+    pub notes: Vec<String>,
+}
+
+/// Resolves `spec` to a commit, with an error that says what to do.
+fn resolve(repo: &gix::Repository, spec: &str, what: &str) -> anyhow::Result<ObjectId> {
+    let shallow = repo.is_shallow().unwrap_or(false);
+    let found = repo
+        .rev_parse_single(spec)
+        .ok()
+        .and_then(|id| id.object().ok())
+        .and_then(|object| object.peel_to_commit().ok());
+    match found {
+        Some(commit) => Ok(commit.id),
+        None if shallow => bail!(
+            "{what} {spec}: commit not found in this shallow clone; fetch more history \
+             (`git fetch --deepen=100`, `git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout) and run again"
+        ),
+        None => bail!(
+            "{what} {spec}: no such commit in this repository; pass a commit, branch or tag that exists \
+             (fetch it first if it is on a remote: `git fetch origin {spec}`)"
+        ),
+    }
+}
+
+/// Scans the blobs and messages introduced by `base..head`.
+pub fn scan(
+    repo: &gix::Repository,
+    base: &str,
+    head: &str,
+    request: &Request,
+    scanner: &Scanner,
+    collector: &Collector,
+) -> anyhow::Result<Outcome> {
+    let base_id = resolve(repo, base, "--since-commit")?;
+    let head_id = resolve(repo, head, "--branch")?;
+    let mut notes = Vec::new();
+    let walk = repo
+        .rev_walk([head_id])
+        .with_hidden([base_id])
+        .all()
+        .map_err(|err| {
+            anyhow::anyhow!(
+                "cannot walk {base}..{head}: {}",
+                crate::source::git::describe(&err)
+            )
+        })?;
+    let mut commits = Vec::new();
+    for info in walk {
+        match info {
+            Ok(info) => commits.push(info.id),
+            Err(err) => {
+                collector.problem(
+                    format!("{base}..{head}"),
+                    ProblemKind::Error,
+                    format!(
+                        "history walk stopped early: {}",
+                        crate::source::git::describe(&err)
+                    ),
+                );
+                break;
+            }
+        }
+    }
+    // Oldest first, so a blob is credited to the first commit introducing it.
+    commits.reverse();
+
+    let mut introduced: HashMap<ObjectId, (ObjectId, String)> = HashMap::new();
+    let mut order: Vec<ObjectId> = Vec::new();
+    let mut messages: Vec<ObjectId> = Vec::new();
+    let mut parentless = 0usize;
+    for id in &commits {
+        let commit = match repo.find_commit(*id) {
+            Ok(commit) => commit,
+            Err(err) => {
+                collector.problem(
+                    format!("object {id}"),
+                    ProblemKind::Error,
+                    format!(
+                        "unreadable commit in {base}..{head}: {}",
+                        crate::source::git::describe(&err)
+                    ),
+                );
+                continue;
+            }
+        };
+        messages.push(*id);
+        let Ok(tree_id) = commit.tree_id().map(|t| t.detach()) else {
+            collector.problem(
+                format!("object {id}"),
+                ProblemKind::Error,
+                "commit without a readable tree".to_string(),
+            );
+            continue;
+        };
+        let parents: Vec<ObjectId> = commit.parent_ids().map(|p| p.detach()).collect();
+        let mut parent_trees = Vec::new();
+        for parent in &parents {
+            match repo
+                .find_commit(*parent)
+                .ok()
+                .and_then(|c| c.tree_id().ok().map(|t| t.detach()))
+            {
+                Some(tree) => parent_trees.push(Some(tree)),
+                // Beyond a shallow boundary: everything counts as new.
+                None => parent_trees.push(None),
+            }
+        }
+        if parent_trees.is_empty() || parent_trees.iter().any(Option::is_none) {
+            parentless += usize::from(!parents.is_empty());
+            parent_trees = vec![None];
+        }
+        for parent_tree in parent_trees {
+            tree::diff(
+                repo,
+                parent_tree,
+                tree_id,
+                id,
+                &mut |blob, path| {
+                    introduced.entry(blob).or_insert_with(|| {
+                        order.push(blob);
+                        (*id, path)
+                    });
+                },
+                &mut |p| collector.problem(p.path, p.kind, p.message),
+            );
+        }
+    }
+    if parentless > 0 {
+        notes.push(format!(
+            "{parentless} commit(s) in the range have parents missing locally (shallow clone); their whole tree was scanned"
+        ));
+    }
+    notes.push(format!(
+        "range {base}..{head}: {} commit(s), {} new blob(s)",
+        commits.len(),
+        order.len()
+    ));
+
+    let sync = repo.clone().into_sync();
+    let max = request.max_file_size;
+    super::in_pool(request.jobs, || {
+        order.par_iter().for_each_init(
+            || sync.to_thread_local(),
+            |repo, blob| {
+                let Some((commit, path)) = introduced.get(blob) else {
+                    return;
+                };
+                scan_blob(repo, *blob, *commit, path, max, scanner, collector);
+            },
+        );
+        messages.par_iter().for_each_init(
+            || sync.to_thread_local(),
+            |repo, id| {
+                if let Ok(object) = repo.find_object(*id) {
+                    let (message, _) = super::message_of(&object.data);
+                    collector.scan_with(
+                        scanner,
+                        &Blob {
+                            source: SourceKind::GitCommit,
+                            path: None,
+                            bytes: message,
+                        },
+                        |f| {
+                            let mut git = object_provenance(id);
+                            git.commit = Some(id.to_string());
+                            f.git = Some(git);
+                        },
+                    );
+                }
+            },
+        );
+    })?;
+    Ok(Outcome { introduced, notes })
+}
+
+fn scan_blob(
+    repo: &gix::Repository,
+    blob: ObjectId,
+    commit: ObjectId,
+    path: &str,
+    max_file_size: u64,
+    scanner: &Scanner,
+    collector: &Collector,
+) {
+    let report = |kind, message: String| {
+        let p = object_problem(kind, &blob, message);
+        collector.problem(p.path, p.kind, p.message);
+    };
+    match repo.try_find_object(blob) {
+        Ok(Some(object)) if object.data.len() as u64 > max_file_size => report(
+            ProblemKind::Skipped,
+            format!(
+                "{path} in commit {commit}: {} bytes is over --max-file-size; raise it to scan this blob",
+                object.data.len()
+            ),
+        ),
+        Ok(Some(object)) => collector.scan_with(
+            scanner,
+            &Blob {
+                source: SourceKind::GitBlob,
+                path: Some(path),
+                bytes: &object.data,
+            },
+            |f| f.git = Some(object_provenance(&blob)),
+        ),
+        Ok(None) => report(
+            ProblemKind::Error,
+            format!("missing blob {path} (referenced by commit {commit}); not scanned"),
+        ),
+        Err(err) => report(
+            ProblemKind::Error,
+            format!("unreadable blob {path} (referenced by commit {commit}): {}", crate::source::git::describe(&err)),
+        ),
+    }
+}
