@@ -442,3 +442,226 @@ fn outside_actions_is_a_clear_error() {
         .code(2)
         .stderr(predicates::str::contains("GITHUB_EVENT_NAME is not set"));
 }
+
+/// A full run: (exit code, stdout, summary, outputs, SARIF results).
+struct CiRun {
+    code: i32,
+    stdout: String,
+    summary: String,
+    outputs: String,
+    sarif_results: Vec<serde_json::Value>,
+}
+
+fn ci_run(checkout: &Path, event: &str, payload: &serde_json::Value, args: &[&str]) -> CiRun {
+    let files = tempfile::tempdir().unwrap();
+    let summary = files.path().join("summary.md");
+    let outputs = files.path().join("outputs");
+    let output = ci(checkout, event, payload, args)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_OUTPUT", &outputs)
+        .env("RUNNER_TEMP", files.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let read = |p: &Path| {
+        std::fs::read_to_string(p)
+            .unwrap_or_else(|e| panic!("{}: {e}; stderr: {stderr}", p.display()))
+    };
+    let sarif: serde_json::Value =
+        serde_json::from_str(&read(&files.path().join("vastleaks.sarif"))).unwrap();
+    CiRun {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        summary: read(&summary),
+        outputs: read(&outputs),
+        sarif_results: sarif["runs"][0]["results"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
+    }
+}
+
+/// Commits `path` holding a key line in the work repository.
+fn commit_key(remote: &Remote, path: &str, key_index: usize) -> String {
+    commit_file(
+        &remote.work(),
+        path,
+        &key_line(key_index),
+        &format!("add {path}"),
+    )
+}
+
+#[test]
+fn push_run_reports_only_keys_in_the_pushed_commits() {
+    let remote = Remote::new();
+    remote.commit("a");
+    commit_key(&remote, "old.env", 0);
+    let before = remote.commit("b");
+    remote.push(&["main"]);
+    let leak = commit_key(&remote, "config/new.env", 1);
+    let after = remote.commit("c");
+    remote.push(&["main"]);
+    let checkout = remote.checkout("checkout", "main");
+    let run = ci_run(
+        &checkout,
+        "push",
+        &push_event("refs/heads/main", &before, &after),
+        &[],
+    );
+
+    assert_eq!(run.code, 1, "findings fail the step: {}", run.stdout);
+    let annotations: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(annotations.len(), 1, "{}", run.stdout);
+    assert!(
+        annotations[0].starts_with(&format!(
+            "::error file=config/new.env,line=1,col=14,title=Vast API key::Vast API key assigned to a Vast-named variable {} ",
+            redacted(&key(1))
+        )),
+        "{}",
+        annotations[0]
+    );
+    assert!(annotations[0].contains(&format!("in commit {}.", &leak[..12])));
+    assert!(!run.stdout.contains(&key(1)) && !run.summary.contains(&key(1)));
+    assert!(
+        !run.stdout.contains(&redacted(&key(0))),
+        "a key before the push is not reported"
+    );
+
+    assert!(
+        run.summary
+            .starts_with("## vastleaks: 1 leaked Vast API key (1 finding)\n"),
+        "{}",
+        run.summary
+    );
+    assert!(
+        run.summary.contains(&format!(
+            "- push to refs/heads/main: commits {}..{}\n- 2 commits scanned\n",
+            &before[..12],
+            &after[..12]
+        )),
+        "{}",
+        run.summary
+    );
+    assert!(
+        run.summary.contains(&format!(
+            "| `{}`<br>fingerprint `929683a167bc703e` | config/new.env:1 | `{}` add config/new.env<br>still at HEAD | not checked | Revoke, then rewrite history or accept |\n",
+            redacted(&key(1)),
+            &leak[..12]
+        )),
+        "{}",
+        run.summary
+    );
+    let lines: Vec<&str> = run.outputs.lines().collect();
+    assert_eq!(lines[..2], ["findings=1", "live=0"]);
+    assert!(
+        lines[2].starts_with("sarif=/") && lines[2].ends_with("/vastleaks.sarif"),
+        "{}",
+        run.outputs
+    );
+    assert_eq!(run.sarif_results.len(), 1);
+    assert_eq!(
+        run.sarif_results[0]["partialFingerprints"]["vastleaks/v1"],
+        "929683a167bc703e"
+    );
+
+    let never = ci_run(
+        &checkout,
+        "push",
+        &push_event("refs/heads/main", &before, &after),
+        &["--fail-on", "never"],
+    );
+    assert_eq!(never.code, 0);
+    assert!(never.outputs.starts_with("findings=1\n"));
+}
+
+#[test]
+fn new_branch_merging_two_branches_scans_exactly_its_own_commits() {
+    let remote = Remote::new();
+    remote.commit("a");
+    remote.push(&["main"]);
+    git(&remote.work(), &["checkout", "-q", "-b", "side"]);
+    commit_key(&remote, "side.env", 2);
+    remote.push(&["side"]);
+    git(&remote.work(), &["checkout", "-q", "main"]);
+    remote.commit("m1");
+    remote.push(&["main"]);
+    git(&remote.work(), &["checkout", "-q", "-b", "feat"]);
+    let own = commit_key(&remote, "feat.env", 3);
+    git(&remote.work(), &["merge", "-q", "--no-edit", "side"]);
+    let merge = remote.rev("HEAD");
+    remote.push(&["feat"]);
+    let checkout = remote.checkout("checkout", "feat");
+    let event = push_event("refs/heads/feat", ZERO, &merge);
+
+    let (text, commits) = plan(&checkout, "push", &event);
+    assert_eq!(commits, set(&[&own, &merge]), "{text}");
+    let run = ci_run(&checkout, "push", &event, &[]);
+    assert!(run.stdout.contains(&redacted(&key(3))), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains(&redacted(&key(2))),
+        "side's key is on another branch: {}",
+        run.stdout
+    );
+    assert!(run.outputs.starts_with("findings=1\n"), "{}", run.outputs);
+}
+
+#[test]
+fn first_push_scans_the_root_commit_too() {
+    let remote = Remote::new();
+    commit_key(&remote, "root.env", 4);
+    let tip = remote.commit("b");
+    remote.push(&["main"]);
+    let checkout = remote.checkout("checkout", "main");
+    let run = ci_run(
+        &checkout,
+        "push",
+        &push_event("refs/heads/main", ZERO, &tip),
+        &[],
+    );
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains(&redacted(&key(4))), "{}", run.stdout);
+}
+
+#[test]
+fn pull_request_run_ignores_keys_on_the_base_branch() {
+    let remote = Remote::new();
+    remote.commit("a");
+    remote.push(&["main"]);
+    git(&remote.work(), &["checkout", "-q", "-b", "feat"]);
+    commit_key(&remote, "pr.env", 5);
+    let head = remote.commit("f2");
+    git(&remote.work(), &["checkout", "-q", "main"]);
+    commit_key(&remote, "main.env", 0);
+    let base = remote.rev("HEAD");
+    remote.push(&["main", "feat"]);
+    let checkout = remote.checkout("checkout", "main");
+    let run = ci_run(&checkout, "pull_request", &pr_event(&base, &head), &[]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains(&redacted(&key(5))), "{}", run.stdout);
+    assert!(!run.stdout.contains(&redacted(&key(0))), "{}", run.stdout);
+    assert!(
+        run.summary
+            .contains("- pull request #7: commits from the merge base"),
+        "{}",
+        run.summary
+    );
+}
+
+#[test]
+fn schedule_run_audits_all_history() {
+    let remote = Remote::new();
+    commit_key(&remote, "deleted.env", 1);
+    git(&remote.work(), &["rm", "-q", "deleted.env"]);
+    git(&remote.work(), &["commit", "-q", "-m", "remove key"]);
+    remote.push(&["main"]);
+    let checkout = remote.checkout("checkout", "main");
+    let run = ci_run(&checkout, "schedule", &json!({}), &[]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("file=deleted.env"), "{}", run.stdout);
+    assert!(
+        run.summary.contains("- schedule: full history audit\n"),
+        "{}",
+        run.summary
+    );
+    assert!(run.summary.contains("history only"), "{}", run.summary);
+}

@@ -61,7 +61,6 @@ fn installs_once_and_is_idempotent() {
 }
 
 #[test]
-#[ignore = "needs `scan --staged` from the git branch (issue 3)"]
 fn existing_hook_is_chained_not_overwritten() {
     let dir = tempfile::tempdir().unwrap();
     let repo = init_repo(dir.path());
@@ -137,7 +136,6 @@ fn not_a_repository_is_a_clear_error() {
 }
 
 #[test]
-#[ignore = "needs `scan --staged` from the git branch (issue 3)"]
 fn hook_blocks_a_staged_key_and_ignores_unstaged_edits() {
     let dir = tempfile::tempdir().unwrap();
     let repo = init_repo(dir.path());
@@ -163,4 +161,45 @@ fn hook_blocks_a_staged_key_and_ignores_unstaged_edits() {
     git(&repo, &["add", "README"]);
     let (ok, stderr) = try_commit(&repo, "clean");
     assert!(ok, "only staged content counts: {stderr}");
+}
+
+/// `git commit -a` stages through a temporary index (GIT_INDEX_FILE): the
+/// hook must scan that, not the index on disk before the commit.
+#[test]
+fn hook_sees_what_commit_all_stages() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init_repo(dir.path());
+    commit_file(&repo, "settings.env", "DEBUG=1\n", "init");
+    install(&repo).success();
+    std::fs::write(
+        repo.join("settings.env"),
+        format!("DEBUG=1\n{}", key_line(4)),
+    )
+    .unwrap();
+    let output = git_cmd(&repo)
+        .env("PATH", path_with_bin())
+        .args(["commit", "-q", "-a", "-m", "leak via -a"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success(),
+        "commit -a with a key must be blocked"
+    );
+    assert!(stderr.contains(&redacted(&key(4))), "{stderr}");
+
+    // `git commit PATH` (only that path, another temporary index).
+    std::fs::write(repo.join("other.txt"), "x\n").unwrap();
+    git(&repo, &["add", "other.txt"]);
+    git(&repo, &["commit", "-q", "--no-verify", "-m", "other"]);
+    std::fs::write(repo.join("other.txt"), "y\n").unwrap();
+    let output = git_cmd(&repo)
+        .env("PATH", path_with_bin())
+        .args(["commit", "-q", "-m", "only settings", "settings.env"])
+        .output()
+        .unwrap();
+    assert!(
+        !output.status.success(),
+        "commit PATH with a key must be blocked"
+    );
 }

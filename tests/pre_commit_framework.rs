@@ -104,7 +104,6 @@ fn assert_blocked_with_redacted_key(ok: bool, output: &str, key_index: usize) {
 }
 
 #[test]
-#[ignore = "needs `scan --staged` from the git branch (issue 3)"]
 fn installed_framework_hook_blocks_staged_keys_only() {
     if !pre_commit_available() {
         return;
@@ -151,7 +150,6 @@ fn installed_framework_hook_blocks_staged_keys_only() {
 }
 
 #[test]
-#[ignore = "needs `scan --staged` from the git branch (issue 3)"]
 fn try_repo_against_this_checkout() {
     if !pre_commit_available() {
         return;

@@ -20,7 +20,7 @@ use serde_json::Value;
 use termcolor::NoColor;
 
 use super::plan::{self, Mode, Plan, Planner};
-use crate::cli::{CiGithubArgs, CiMode, FailOn};
+use crate::cli::{CiGithubArgs, CiMode, FailOn, ProgressWhen};
 use crate::commands::Exit;
 use crate::finding::VerifyStatus;
 use crate::gitcli::Git;
@@ -55,7 +55,7 @@ pub fn run(args: &CiGithubArgs) -> anyhow::Result<Exit> {
     }
 
     let rules = crate::commands::scan::load_rules(&args.scan.rule_files)?;
-    let mut report = scan(&plan, args, &repo, &rules)?;
+    let mut report = scan(&plan, &git, args, &repo, &rules)?;
     let mut notes = vec![plan.reason().to_string()];
     if let Plan::Commits { commits, .. } = &plan {
         notes.push(format!(
@@ -150,21 +150,99 @@ fn print_plan(plan: &Plan, fetched: &[String]) {
     }
 }
 
-/// Runs the scan the plan calls for.
-fn scan(plan: &Plan, args: &CiGithubArgs, repo: &Path, rules: &RuleSet) -> anyhow::Result<Report> {
-    let _ = (args, repo, rules);
+/// Runs the scan the plan calls for through the same code as `scan --git`
+/// (full audit) and `scan --since-commit BASE --branch TIP` (commits).
+fn scan(
+    plan: &Plan,
+    git: &Git,
+    args: &CiGithubArgs,
+    repo: &Path,
+    rules: &RuleSet,
+) -> anyhow::Result<Report> {
+    let mut scan_args = args.scan.clone();
+    scan_args.paths = vec![repo.to_path_buf()];
+    scan_args.staged = false;
+    scan_args.progress = ProgressWhen::Never;
     match plan {
-        Plan::Nothing { .. } => Ok(Report {
-            summary: Summary {
-                mode: "range".to_string(),
-                ..Summary::default()
-            },
-            ..Report::default()
-        }),
-        Plan::Full { .. } | Plan::Commits { .. } => bail!(
-            "scanning git history is not in this build yet (it arrives with `scan --git`, issue 3); the plan was: {plan}"
-        ),
+        Plan::Nothing { .. } => Ok(empty_report()),
+        Plan::Commits { commits, .. } if commits.is_empty() => Ok(empty_report()),
+        Plan::Full { .. } => {
+            scan_args.git = true;
+            scan_args.since_commit = None;
+            scan_args.branch = None;
+            crate::commands::scan::collect(&scan_args, rules)
+        }
+        Plan::Commits { tips, excludes, .. } => {
+            let [tip] = tips.as_slice() else {
+                bail!("internal: a commit plan has one tip, got {}", tips.len());
+            };
+            scan_args.git = true;
+            scan_args.since_commit = Some(range_base(git, tip, excludes)?);
+            scan_args.branch = Some(tip.clone());
+            crate::commands::scan::collect(&scan_args, rules)
+        }
     }
+}
+
+fn empty_report() -> Report {
+    Report {
+        summary: Summary {
+            mode: "range".to_string(),
+            ..Summary::default()
+        },
+        ..Report::default()
+    }
+}
+
+/// One commit whose ancestry is exactly what `tip --not excludes` leaves
+/// out, for the range scan (`BASE..TIP`), which hides a single base.
+///
+/// The boundary of the set (`git rev-list --boundary`: excluded parents of
+/// included commits) hides exactly the same commits as `excludes`. It is
+/// usually a single commit (the fork point, `before`, the merge base). When
+/// it is several (a new branch that merged two others) or none (the whole
+/// ancestry of the tip), a commit object is written whose parents are the
+/// boundary (an empty root commit for none): hiding its ancestry hides
+/// exactly the boundary's. The object is unreferenced and left for `git gc`;
+/// in a CI checkout it is discarded with the runner.
+fn range_base(git: &Git, tip: &str, excludes: &[String]) -> anyhow::Result<String> {
+    let mut args = vec![
+        "rev-list".to_string(),
+        "--boundary".to_string(),
+        tip.to_string(),
+    ];
+    if !excludes.is_empty() {
+        args.push("--not".to_string());
+        args.extend(excludes.iter().cloned());
+    }
+    let mut boundary: Vec<String> = git
+        .words(&args)?
+        .into_iter()
+        .filter_map(|word| word.strip_prefix('-').map(str::to_string))
+        .collect();
+    boundary.sort();
+    boundary.dedup();
+    if let [single] = boundary.as_slice() {
+        return Ok(single.clone());
+    }
+    let empty_tree = git.run(["mktree"])?;
+    let mut args = vec![
+        "-c".to_string(),
+        "user.name=vastleaks".to_string(),
+        "-c".to_string(),
+        "user.email=vastleaks@localhost".to_string(),
+        "commit-tree".to_string(),
+        "--no-gpg-sign".to_string(),
+        empty_tree,
+        "-m".to_string(),
+        "vastleaks: base of a CI scan range (unreferenced, safe to gc)".to_string(),
+    ];
+    for parent in &boundary {
+        args.push("-p".to_string());
+        args.push(parent.clone());
+    }
+    git.run(&args)
+        .context("cannot write the range base commit; is the checkout writable?")
 }
 
 /// `--verify`: checks each distinct key against the Vast API.
@@ -186,14 +264,17 @@ fn live_keys(report: &Report) -> usize {
     live.len()
 }
 
+/// Absolute, so the `sarif` output means the same file in later steps
+/// whatever their working directory.
 fn sarif_path(args: &CiGithubArgs) -> PathBuf {
-    match &args.sarif {
+    let path = match &args.sarif {
         Some(path) => path.clone(),
         None => std::env::var_os("RUNNER_TEMP")
             .map(PathBuf::from)
             .unwrap_or_else(std::env::temp_dir)
             .join("vastleaks.sarif"),
-    }
+    };
+    std::path::absolute(&path).unwrap_or(path)
 }
 
 /// Renders for a file the runner publishes. Keys are always redacted here:

@@ -213,8 +213,8 @@ pub fn text(raw: &str) -> String {
             '>' => out.push_str("&gt;"),
             '\r' | '\n' => out.push(' '),
             // Only characters that start inline markup; `-`, `+` and `.`
-            // matter only at the start of a line, which a cell never is.
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' | '$' => {
+            // (and `#`) matter only at the start of a line, which a cell never is.
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '!' | '$' => {
                 out.push('\\');
                 out.push(c);
             }

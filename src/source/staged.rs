@@ -77,13 +77,13 @@ pub fn scan(
         match gix::objs::Find::try_find(&repo.objects, &entry.id, &mut buf) {
             Ok(Some(object)) if object.data.len() as u64 > request.max_file_size => collector
                 .problem(
-                path,
-                ProblemKind::Skipped,
-                format!(
+                    path,
+                    ProblemKind::Skipped,
+                    format!(
                     "staged blob of {} bytes is over --max-file-size; raise it to scan this file",
                     object.data.len()
                 ),
-            ),
+                ),
             Ok(Some(object)) => collector.scan(
                 scanner,
                 &Blob {
