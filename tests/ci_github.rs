@@ -113,6 +113,7 @@ fn ci(checkout: &Path, event: &str, payload: &serde_json::Value, args: &[&str]) 
         .env_remove("GITHUB_STEP_SUMMARY")
         .env_remove("GITHUB_OUTPUT")
         .env_remove("RUNNER_TEMP")
+        .env_remove("GITHUB_WORKSPACE")
         .args(["ci", "github"])
         .args(args);
     cmd
@@ -562,6 +563,23 @@ fn push_run_reports_only_keys_in_the_pushed_commits() {
     assert_eq!(
         run.sarif_results[0]["partialFingerprints"]["vastleaks/v1"],
         "929683a167bc703e"
+    );
+
+    // Checked out into a sub-directory of the workspace: annotations name
+    // the file relative to the workspace, as GitHub expects.
+    let output = ci(
+        &checkout,
+        "push",
+        &push_event("refs/heads/main", &before, &after),
+        &[],
+    )
+    .env("GITHUB_WORKSPACE", checkout.parent().unwrap())
+    .output()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.starts_with("::error file=checkout/config/new.env,line=1,"),
+        "{stdout}"
     );
 
     let never = ci_run(

@@ -89,7 +89,12 @@ pub fn run(args: &CiGithubArgs) -> anyhow::Result<Exit> {
         append(outputs, text.as_bytes())
             .with_context(|| format!("GITHUB_OUTPUT {}", outputs.display()))?;
     }
-    crate::commands::scan::emit(&report, &rules, &args.scan.output)?;
+    match workspace_prefix(&git) {
+        Some(prefix) if args.scan.output.format == Format::Github => {
+            crate::commands::scan::emit(&prefixed(&report, &prefix), &rules, &args.scan.output)?
+        }
+        _ => crate::commands::scan::emit(&report, &rules, &args.scan.output)?,
+    }
 
     let fails = match args.fail_on {
         FailOn::Any => !report.findings.is_empty(),
@@ -249,6 +254,37 @@ fn range_base(git: &Git, tip: &str, excludes: &[String]) -> anyhow::Result<Strin
 fn verify(report: &mut Report) -> anyhow::Result<()> {
     let _ = report;
     bail!("--verify is not in this build yet (it arrives with issue 4); drop --verify")
+}
+
+/// Where the repository sits inside `GITHUB_WORKSPACE` (`sub/dir/`), when
+/// actions/checkout was given a `path`: annotation `file=` values are
+/// relative to the workspace, finding paths to the repository.
+fn workspace_prefix(git: &Git) -> Option<String> {
+    let workspace = std::fs::canonicalize(std::env::var_os("GITHUB_WORKSPACE")?).ok()?;
+    let top = std::fs::canonicalize(git.run(["rev-parse", "--show-toplevel"]).ok()?).ok()?;
+    let relative = top.strip_prefix(&workspace).ok()?;
+    if relative.as_os_str().is_empty() {
+        return None;
+    }
+    let mut prefix = relative.to_string_lossy().replace('\\', "/");
+    prefix.push('/');
+    Some(prefix)
+}
+
+/// A copy of the report whose finding paths start with `prefix`.
+fn prefixed(report: &Report, prefix: &str) -> Report {
+    let mut findings = report.findings.clone();
+    for finding in &mut findings {
+        if let Some(path) = &mut finding.location.path {
+            path.insert_str(0, prefix);
+        }
+    }
+    Report {
+        findings,
+        problems: report.problems.clone(),
+        stale_ignores: report.stale_ignores.clone(),
+        summary: report.summary.clone(),
+    }
 }
 
 /// Distinct keys verified live.
