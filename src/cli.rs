@@ -2,10 +2,13 @@
 //! lives in `crate::commands`.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::report::Format;
+use crate::verify::retry::parse_duration;
+use crate::verify::FailOn;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -29,6 +32,8 @@ pub enum Command {
     InstallHook(InstallHookArgs),
     /// Run as a CI step: decide from the CI's environment what to scan, scan it, report for the CI.
     Ci(CiArgs),
+    /// Scan, verify, and revoke the keys that are live (dry run unless --yes).
+    Revoke(RevokeArgs),
 }
 
 /// Everything that decides what is scanned and how it is reported. Shared by
@@ -91,6 +96,9 @@ pub struct ScanArgs {
     pub progress: ProgressWhen,
 
     #[command(flatten)]
+    pub verify: VerifyArgs,
+
+    #[command(flatten)]
     pub output: OutputArgs,
 }
 
@@ -99,6 +107,66 @@ pub enum ProgressWhen {
     Auto,
     Always,
     Never,
+}
+
+/// Checking keys against the Vast API.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Verification")]
+pub struct VerifyArgs {
+    /// Check each distinct key once against the Vast API (read-only: GET /api/v0/users/current/).
+    #[arg(long)]
+    pub verify: bool,
+
+    /// Keys checked in parallel.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub verify_jobs: usize,
+
+    /// Timeout per API request (e.g. 10, 10s, 500ms).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub verify_timeout: Duration,
+
+    /// Retries after a 429, 5xx, timeout or network error, before reporting `unknown`.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub verify_retries: u32,
+
+    /// First backoff between retries when the API gives no Retry-After; doubles each retry.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse_duration, hide = true)]
+    pub verify_backoff: Duration,
+
+    /// Vast API base URL (https; http only to loopback, for tests).
+    #[arg(long, value_name = "URL", env = "VAST_URL", default_value = None)]
+    pub api_url: Option<String>,
+
+    /// Which findings make the exit code 1: any, live (verified live), unknown (live or not confirmed revoked).
+    #[arg(long, value_enum, value_name = "WHICH", default_value_t = FailOn::Any)]
+    pub fail_on: FailOn,
+
+    /// Report only keys verified live (needs --verify).
+    #[arg(long, requires = "verify")]
+    pub only_live: bool,
+}
+
+/// `vastleaks revoke`.
+#[derive(Debug, Clone, Args)]
+pub struct RevokeArgs {
+    /// Read keys from standard input, one per line, instead of scanning (never pass keys as arguments).
+    #[arg(long, conflicts_with = "paths")]
+    pub stdin: bool,
+
+    /// Revoke without asking. Without it: a dry run, or a question per key on a terminal.
+    #[arg(long, short = 'y', conflicts_with = "dry_run")]
+    pub yes: bool,
+
+    /// Only print the plan, even on a terminal.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Only these keys (fingerprints as printed by `scan`). Repeatable.
+    #[arg(long = "fingerprint", value_name = "FP")]
+    pub fingerprints: Vec<String>,
+
+    #[command(flatten)]
+    pub scan: ScanArgs,
 }
 
 /// How results are shown.
@@ -172,7 +240,8 @@ pub enum CiProvider {
 }
 
 /// `vastleaks ci github`. The positional PATH is the repository; every other
-/// scan option (`--rules`, `--baseline`, `--ignore-file`, ...) applies as in `scan`.
+/// scan option (`--rules`, `--baseline`, `--ignore-file`, `--verify`,
+/// `--fail-on`, ...) applies as in `scan`.
 #[derive(Debug, Args)]
 #[command(mut_arg("format", |arg| arg.default_value("github")))]
 pub struct CiGithubArgs {
@@ -180,14 +249,6 @@ pub struct CiGithubArgs {
     /// history; range: the event's commits, an error for events without any.
     #[arg(long, value_enum, default_value_t = CiMode::Auto)]
     pub mode: CiMode,
-
-    /// Which findings make the step fail (exit 1).
-    #[arg(long, value_enum, default_value_t = FailOn::Any)]
-    pub fail_on: FailOn,
-
-    /// Check each key against the Vast API (live / revoked / unknown).
-    #[arg(long)]
-    pub verify: bool,
 
     /// Where to write the SARIF report (default: $RUNNER_TEMP/vastleaks.sarif).
     #[arg(long, value_name = "FILE")]
@@ -226,16 +287,6 @@ pub enum CiMode {
     Auto,
     Full,
     Range,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
-    /// Any finding fails the step.
-    Any,
-    /// Only keys verified live fail the step (needs --verify).
-    Live,
-    /// Never fail because of findings (errors still fail).
-    Never,
 }
 
 /// Parses `123`, `64K`, `100M`, `2G` (binary units).

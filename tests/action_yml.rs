@@ -124,6 +124,7 @@ fn inputs_map_to_options_the_binary_accepts() {
     for (input, values) in [
         ("mode", ["auto", "full", "range"]),
         ("fail-on", ["any", "live", "never"]),
+        ("fail-on", ["unknown", "unknown", "unknown"]),
     ] {
         let description = &action["inputs"][input]["description"];
         for value in values {

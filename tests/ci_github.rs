@@ -4,6 +4,7 @@
 //! Each test asserts the exact commit set the event calls for.
 
 mod common;
+mod fake_vast;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -114,6 +115,11 @@ fn ci(checkout: &Path, event: &str, payload: &serde_json::Value, args: &[&str]) 
         .env_remove("GITHUB_OUTPUT")
         .env_remove("RUNNER_TEMP")
         .env_remove("GITHUB_WORKSPACE")
+        .env_remove("VAST_URL")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
         .args(["ci", "github"])
         .args(args);
     cmd
@@ -682,4 +688,100 @@ fn schedule_run_audits_all_history() {
         run.summary
     );
     assert!(run.summary.contains("history only"), "{}", run.summary);
+}
+
+#[test]
+fn verify_marks_live_and_revoked_keys_and_fail_on_live() {
+    let api = fake_vast::FakeVast::start();
+    let live = api.add_live("ci-live", 1, 11);
+    let revoked = fake_vast::key_from_seed("ci-revoked");
+    let remote = Remote::new();
+    let before = remote.commit("a");
+    remote.push(&["main"]);
+    commit_file(
+        &remote.work(),
+        "live.env",
+        &format!("VAST_API_KEY={live}\n"),
+        "live",
+    );
+    commit_file(
+        &remote.work(),
+        "old.env",
+        &format!("VAST_API_KEY={revoked}\n"),
+        "revoked",
+    );
+    let after = remote.rev("HEAD");
+    remote.push(&["main"]);
+    let checkout = remote.checkout("checkout", "main");
+    let event = push_event("refs/heads/main", &before, &after);
+    let verify = [
+        "--verify",
+        "--api-url",
+        api.url.as_str(),
+        "--verify-timeout",
+        "2s",
+        "--verify-retries",
+        "1",
+    ];
+
+    let mut args = verify.to_vec();
+    args.extend(["--fail-on", "live"]);
+    let run = ci_run(&checkout, "push", &event, &args);
+    assert_eq!(
+        run.code, 1,
+        "a live key fails with --fail-on live: {}",
+        run.stdout
+    );
+    assert!(
+        run.outputs.starts_with("findings=2\nlive=1\n"),
+        "{}",
+        run.outputs
+    );
+    assert!(
+        run.stdout.contains("title=Live Vast API key::")
+            && run.stdout.contains("Verification: live."),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("::notice file=old.env,"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.summary
+            .contains("| **live** | **Revoke now**, then rewrite history or accept |"),
+        "{}",
+        run.summary
+    );
+    assert!(
+        run.summary
+            .contains("| revoked | Already dead: rewrite history or accept |"),
+        "{}",
+        run.summary
+    );
+    assert!(
+        run.summary
+            .starts_with("## vastleaks: 2 leaked Vast API keys (2 findings), 1 live\n"),
+        "{}",
+        run.summary
+    );
+    for text in [&run.stdout, &run.summary] {
+        assert!(!text.contains(&live) && !text.contains(&revoked));
+        for pii in fake_vast::PII {
+            assert!(!text.contains(pii), "personal data in the CI output");
+        }
+    }
+
+    // Only the revoked key: --fail-on live passes, --fail-on any fails.
+    api.edit(&live, |record| record.deleted = true);
+    let mut args = verify.to_vec();
+    args.extend(["--fail-on", "live"]);
+    assert_eq!(ci_run(&checkout, "push", &event, &args).code, 0);
+    assert_eq!(ci_run(&checkout, "push", &event, &verify).code, 1);
+
+    // --fail-on live without --verify is a usage error.
+    ci(&checkout, "push", &event, &["--fail-on", "live"])
+        .assert()
+        .code(2);
 }

@@ -20,7 +20,7 @@ use serde_json::Value;
 use termcolor::NoColor;
 
 use super::plan::{self, Mode, Plan, Planner};
-use crate::cli::{CiGithubArgs, CiMode, FailOn, ProgressWhen};
+use crate::cli::{CiGithubArgs, CiMode, ProgressWhen};
 use crate::commands::Exit;
 use crate::finding::VerifyStatus;
 use crate::gitcli::Git;
@@ -28,9 +28,6 @@ use crate::report::{self, Format, RenderOptions, Report, Summary};
 use crate::rules::RuleSet;
 
 pub fn run(args: &CiGithubArgs) -> anyhow::Result<Exit> {
-    if args.fail_on == FailOn::Live && !args.verify {
-        bail!("--fail-on live needs --verify (without it no key is known to be live); add --verify or use --fail-on any");
-    }
     if args.scan.output.show_secrets {
         bail!("--show-secrets is refused in CI: annotations, the job summary and SARIF are visible to anyone who can read the run; drop the option");
     }
@@ -55,6 +52,8 @@ pub fn run(args: &CiGithubArgs) -> anyhow::Result<Exit> {
     }
 
     let rules = crate::commands::scan::load_rules(&args.scan.rule_files)?;
+    // Bad API options are usage errors, found before the scan.
+    let verifier = crate::commands::scan::prepare_verifier(&args.scan.verify)?;
     let mut report = scan(&plan, &git, args, &repo, &rules)?;
     let mut notes = vec![plan.reason().to_string()];
     if let Plan::Commits { commits, .. } = &plan {
@@ -67,8 +66,11 @@ pub fn run(args: &CiGithubArgs) -> anyhow::Result<Exit> {
     notes.extend(planner.fetched.iter().cloned());
     notes.append(&mut report.summary.notes);
     report.summary.notes = notes;
-    if args.verify {
-        verify(&mut report)?;
+    if let Some(verifier) = &verifier {
+        verifier.verify_report(&mut report);
+    }
+    if args.scan.verify.only_live {
+        crate::commands::scan::keep_only_live(&mut report);
     }
 
     let sarif = sarif_path(args);
@@ -96,12 +98,10 @@ pub fn run(args: &CiGithubArgs) -> anyhow::Result<Exit> {
         _ => crate::commands::scan::emit(&report, &rules, &args.scan.output)?,
     }
 
-    let fails = match args.fail_on {
-        FailOn::Any => !report.findings.is_empty(),
-        FailOn::Live => live > 0,
-        FailOn::Never => false,
-    };
-    Ok(if fails { Exit::Findings } else { Exit::Clean })
+    Ok(crate::commands::scan::exit_for(
+        &report,
+        args.scan.verify.fail_on,
+    ))
 }
 
 /// The one repository the step scans (the positional PATH, default `.`).
@@ -248,12 +248,6 @@ fn range_base(git: &Git, tip: &str, excludes: &[String]) -> anyhow::Result<Strin
     }
     git.run(&args)
         .context("cannot write the range base commit; is the checkout writable?")
-}
-
-/// `--verify`: checks each distinct key against the Vast API.
-fn verify(report: &mut Report) -> anyhow::Result<()> {
-    let _ = report;
-    bail!("--verify is not in this build yet (it arrives with issue 4); drop --verify")
 }
 
 /// Where the repository sits inside `GITHUB_WORKSPACE` (`sub/dir/`), when

@@ -3,6 +3,7 @@
 
 pub mod ci;
 pub mod install_hook;
+pub mod revoke;
 pub mod rules;
 pub mod scan;
 
@@ -34,5 +35,6 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Rules(args) => rules::run(&args),
         Command::InstallHook(args) => install_hook::run(&args),
         Command::Ci(args) => ci::run(&args),
+        Command::Revoke(args) => revoke::run(&args),
     }
 }

@@ -8,23 +8,70 @@ use anyhow::{bail, Context};
 use termcolor::{ColorChoice, NoColor, StandardStream, WriteColor};
 
 use super::Exit;
-use crate::cli::{ColorWhen, OutputArgs, ProgressWhen, ScanArgs};
+use crate::cli::{ColorWhen, OutputArgs, ProgressWhen, ScanArgs, VerifyArgs};
+use crate::finding::VerifyStatus;
 use crate::matcher::Matcher;
 use crate::report::{self, Format, RenderOptions, Report, Summary};
 use crate::rules::RuleSet;
 use crate::scan::{Collector, ProblemKind, Scanner};
 use crate::source;
 use crate::suppress::{Suppressions, IGNORE_FILE_NAME};
+use crate::verify::{FailOn, Verifier};
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<Exit> {
     let rules = load_rules(&args.rule_files)?;
-    let report = collect(args, &rules)?;
+    // Validate the API options before scanning: a bad --api-url is a usage error.
+    let verifier = prepare_verifier(&args.verify)?;
+    let mut report = collect(args, &rules)?;
+    if let Some(verifier) = &verifier {
+        verifier.verify_report(&mut report);
+    }
+    if args.verify.only_live {
+        keep_only_live(&mut report);
+    }
     emit(&report, &rules, &args.output)?;
-    Ok(if report.findings.is_empty() {
-        Exit::Clean
-    } else {
+    Ok(exit_for(&report, args.verify.fail_on))
+}
+
+/// The verifier when `--verify` is on; checks the options that depend on it.
+pub fn prepare_verifier(args: &VerifyArgs) -> anyhow::Result<Option<Verifier>> {
+    if matches!(args.fail_on, FailOn::Live | FailOn::Unknown) && !args.verify {
+        bail!("--fail-on live/unknown needs --verify (without it every finding counts)");
+    }
+    if !args.verify {
+        return Ok(None);
+    }
+    Verifier::new(args).map(Some)
+}
+
+/// `--only-live`: drops findings whose key is not verified live.
+pub fn keep_only_live(report: &mut Report) {
+    let before = report.findings.len();
+    report
+        .findings
+        .retain(|f| f.verification.as_ref().map(|v| v.status) == Some(VerifyStatus::Live));
+    let hidden = before - report.findings.len();
+    if hidden > 0 {
+        report.summary.notes.push(format!(
+            "--only-live: {hidden} finding{} of keys not verified live not shown",
+            if hidden == 1 { "" } else { "s" }
+        ));
+    }
+    report.summary.findings = report.findings.len() as u64;
+    report.summary.keys = report.distinct_keys() as u64;
+}
+
+/// 1 when a finding matches `--fail-on`, else 0.
+pub fn exit_for(report: &Report, fail_on: FailOn) -> Exit {
+    if report
+        .findings
+        .iter()
+        .any(|f| fail_on.fails(f.verification.as_ref()))
+    {
         Exit::Findings
-    })
+    } else {
+        Exit::Clean
+    }
 }
 
 /// Loads the built-in rules plus `--rules` files. A bad rule file is fatal:
@@ -260,7 +307,11 @@ pub fn emit(report: &Report, rules: &RuleSet, output: &OutputArgs) -> anyhow::Re
     if !output.quiet {
         let mut err =
             StandardStream::stderr(color_choice(output.color, std::io::stderr().is_terminal()));
-        write_ignoring_broken_pipe(write_diagnostics(report, output.format, &mut err))?;
+        write_ignoring_broken_pipe(write_diagnostics(
+            report,
+            output.format == Format::Human,
+            &mut err,
+        ))?;
     }
     Ok(())
 }
@@ -288,10 +339,11 @@ pub fn color_choice(when: ColorWhen, is_terminal: bool) -> ColorChoice {
     }
 }
 
-/// Problems, stale ignores, the summary line and a hint, on stderr.
-fn write_diagnostics(
+/// Problems, stale ignores, the summary and verification lines, notes and
+/// (with `hint`) what to do next, on stderr.
+pub fn write_diagnostics(
     report: &Report,
-    format: Format,
+    hint: bool,
     err: &mut dyn WriteColor,
 ) -> std::io::Result<()> {
     for problem in &report.problems {
@@ -338,10 +390,43 @@ fn write_diagnostics(
         }
     }
     writeln!(err, "{line}")?;
+    if let Some(counts) = &summary.verification {
+        let checked = counts.live + counts.revoked + counts.unknown;
+        writeln!(
+            err,
+            "vastleaks: verified {checked} distinct key{} against {} in {:.2}s ({} request{}): {} live, {} revoked, {} unknown",
+            if checked == 1 { "" } else { "s" },
+            counts.api,
+            counts.elapsed.as_secs_f64(),
+            counts.requests,
+            if counts.requests == 1 { "" } else { "s" },
+            counts.live,
+            counts.revoked,
+            counts.unknown,
+        )?;
+    }
     for note in &summary.notes {
         writeln!(err, "vastleaks: note: {note}")?;
     }
-    if !report.findings.is_empty() && format == Format::Human {
+    if let Some(counts) = summary.verification.as_ref().filter(|c| hint && c.live > 0) {
+        writeln!(
+            err,
+            "vastleaks: {} key{} LIVE: anyone who saw {} can use the account now; revoke first (`vastleaks revoke`, or https://cloud.vast.ai/manage-keys/)",
+            counts.live,
+            if counts.live == 1 { " is" } else { "s are" },
+            if counts.live == 1 { "it" } else { "them" },
+        )?;
+    }
+    if let Some(counts) = summary.verification.as_ref().filter(|c| c.unknown > 0) {
+        writeln!(
+            err,
+            "vastleaks: {} key{} could not be checked (unknown is not revoked): treat {} as live until checked",
+            counts.unknown,
+            if counts.unknown == 1 { "" } else { "s" },
+            if counts.unknown == 1 { "it" } else { "them" },
+        )?;
+    }
+    if !report.findings.is_empty() && hint {
         writeln!(
             err,
             "vastleaks: a leaked key must be revoked (https://cloud.vast.ai/manage-keys/ or `vastleaks revoke`); \

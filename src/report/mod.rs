@@ -68,6 +68,9 @@ pub struct Summary {
     pub notes: Vec<String>,
     #[serde(skip)]
     pub elapsed: Duration,
+    /// Verification counts, when `--verify` ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<crate::verify::VerifyCounts>,
 }
 
 /// Options shared by every format.

@@ -1,0 +1,377 @@
+//! `vastleaks revoke`: scan (or read keys from stdin), verify, and revoke the
+//! live keys. A dry run unless `--yes` (or a "y" per key on a terminal).
+
+use std::io::{BufRead, IsTerminal, Read, Write};
+
+use anyhow::{bail, Context};
+use serde::Serialize;
+
+use super::scan::{collect, load_rules, write_diagnostics};
+use super::Exit;
+use crate::cli::RevokeArgs;
+use crate::finding::{Finding, Fingerprint, Location, Secret, SourceKind, VerifyStatus};
+use crate::report::{Format, Report, Summary};
+use crate::revoke::{Action, AuditRecord, Outcome, Revoker, MANAGE_KEYS_URL};
+use crate::rules::Confidence;
+use crate::verify::Verifier;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    DryRun,
+    Ask,
+    Yes,
+}
+
+pub fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
+    let scan = &args.scan;
+    if !matches!(
+        scan.output.format,
+        Format::Human | Format::Json | Format::Jsonl
+    ) {
+        bail!("--format: revoke writes human, json or jsonl audit records");
+    }
+    let wanted: Vec<Fingerprint> = args
+        .fingerprints
+        .iter()
+        .map(|fp| {
+            Fingerprint::parse(fp.trim()).ok_or_else(|| {
+                anyhow::anyhow!("--fingerprint {fp:?}: not a fingerprint (16 hex digits, as printed by `vastleaks scan`)")
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let rules = load_rules(&scan.rule_files)?;
+    let mut verify_args = scan.verify.clone();
+    verify_args.verify = true;
+    let verifier = Verifier::new(&verify_args)?;
+
+    let mut report = if args.stdin {
+        keys_from_stdin()?
+    } else {
+        if scan.paths.iter().any(|p| p.as_os_str() == "-") {
+            bail!("`revoke -` is not supported: use `revoke --stdin` with one key per line");
+        }
+        collect(scan, &rules)?
+    };
+    if !wanted.is_empty() {
+        report.findings.retain(|f| wanted.contains(&f.fingerprint));
+        for fp in &wanted {
+            if !report.findings.iter().any(|f| &f.fingerprint == fp) {
+                report
+                    .summary
+                    .notes
+                    .push(format!("--fingerprint {fp}: no such key in this scan"));
+            }
+        }
+        report.summary.findings = report.findings.len() as u64;
+        report.summary.keys = report.distinct_keys() as u64;
+    }
+    verifier.verify_report(&mut report);
+    if !scan.output.quiet {
+        let mut err = termcolor::NoColor::new(std::io::stderr());
+        write_diagnostics(&report, false, &mut err).context("cannot write to standard error")?;
+    }
+
+    let mode = if args.yes {
+        Mode::Yes
+    } else if args.dry_run
+        || args.stdin
+        || !std::io::stdin().is_terminal()
+        || !std::io::stderr().is_terminal()
+    {
+        Mode::DryRun
+    } else {
+        Mode::Ask
+    };
+    let records = revoke_all(&report, &verifier, mode, scan.output.quiet)?;
+    write_records(&records, &report, args)?;
+
+    let settled = records.iter().all(|r| r.outcome.is_settled());
+    if !scan.output.quiet {
+        let mut err = std::io::stderr().lock();
+        if mode == Mode::DryRun && records.iter().any(|r| r.outcome == Outcome::WouldRevoke) {
+            writeln!(err, "vastleaks: dry run: nothing was changed; rerun with --yes to revoke (or on a terminal, answer per key)")?;
+        }
+        let touched: Vec<String> = records
+            .iter()
+            .filter(|r| r.action == Action::Revoke)
+            .filter_map(|r| r.key_id.map(|id| id.to_string()))
+            .collect();
+        if !touched.is_empty() {
+            writeln!(
+                err,
+                "vastleaks: now review the account's audit log (console, or GET /api/v0/audit_logs/) for entries with api_key_id {}: \
+                 that is what the leaked key did while it worked (instances, billing, other keys)",
+                touched.join(", ")
+            )?;
+        }
+        if records.is_empty() {
+            writeln!(err, "vastleaks: no keys found: nothing to revoke")?;
+        }
+    }
+    Ok(if settled { Exit::Clean } else { Exit::Findings })
+}
+
+/// Walks the distinct keys in report order and produces one audit record each.
+fn revoke_all(
+    report: &Report,
+    verifier: &Verifier,
+    mode: Mode,
+    quiet: bool,
+) -> anyhow::Result<Vec<AuditRecord>> {
+    let mut revoker = Revoker::new(verifier);
+    let mut records = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for finding in &report.findings {
+        if !seen.insert(&finding.fingerprint) {
+            continue;
+        }
+        let secret = &finding.secret;
+        let Some(verified) = &finding.verification else {
+            continue;
+        };
+        let record = match verified.status {
+            VerifyStatus::Revoked => AuditRecord::new(
+                secret,
+                None,
+                Action::Skip,
+                Outcome::NotLive,
+                "verified revoked: the API refuses this key (401 Invalid user key)",
+            ),
+            VerifyStatus::Unknown => AuditRecord::new(
+                secret,
+                None,
+                Action::Skip,
+                Outcome::Unverified,
+                format!(
+                    "could not verify ({}): not revoked; it may be live, check by hand at {MANAGE_KEYS_URL}",
+                    verified.reason.map(|r| r.to_string()).unwrap_or_default()
+                ),
+            ),
+            VerifyStatus::Live => match revoker.cross_check(secret, verified) {
+                Err(why) => AuditRecord::new(
+                    secret,
+                    verified.key_id,
+                    Action::Skip,
+                    Outcome::Refused,
+                    format!("live, but not revoked automatically: {why}; revoke it by hand at {MANAGE_KEYS_URL}"),
+                ),
+                Ok(key_id) => {
+                    let locations = locations_of(report, &finding.fingerprint);
+                    if !quiet {
+                        eprintln!(
+                            "vastleaks: live key {} (fingerprint {}, key id {key_id}) found at {locations}",
+                            secret.redacted(),
+                            finding.fingerprint
+                        );
+                    }
+                    match mode {
+                        Mode::DryRun => AuditRecord::new(
+                            secret,
+                            Some(key_id),
+                            Action::DryRun,
+                            Outcome::WouldRevoke,
+                            format!("would delete key id {key_id} (found at {locations})"),
+                        ),
+                        Mode::Ask if !confirm(secret, &finding.fingerprint, key_id)? => {
+                            AuditRecord::new(
+                                secret,
+                                Some(key_id),
+                                Action::DryRun,
+                                Outcome::Declined,
+                                "declined: not revoked",
+                            )
+                        }
+                        Mode::Ask | Mode::Yes => revoker.revoke(secret, key_id),
+                    }
+                }
+            },
+        };
+        if record.outcome == Outcome::DifferentKeyDeleted {
+            eprintln!(
+                "vastleaks: !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+            );
+            eprintln!(
+                "vastleaks: DANGER: key {} (fingerprint {}) STILL WORKS after the delete.",
+                secret.redacted(),
+                record.fingerprint
+            );
+            eprintln!("vastleaks: DANGER: {}", record.detail);
+            eprintln!(
+                "vastleaks: !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+            );
+        }
+        records.push(record);
+    }
+    Ok(records)
+}
+
+fn locations_of(report: &Report, fingerprint: &Fingerprint) -> String {
+    let positions: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| &f.fingerprint == fingerprint)
+        .map(Finding::position)
+        .collect();
+    const SHOWN: usize = 5;
+    if positions.len() > SHOWN {
+        format!(
+            "{} and {} more",
+            positions[..SHOWN].join(", "),
+            positions.len() - SHOWN
+        )
+    } else {
+        positions.join(", ")
+    }
+}
+
+/// Asks on the terminal; anything but y/yes is no.
+fn confirm(secret: &Secret, fingerprint: &Fingerprint, key_id: i64) -> anyhow::Result<bool> {
+    eprint!(
+        "Revoke key {} (fingerprint {fingerprint}, key id {key_id}) now? This cannot be undone. [y/N] ",
+        secret.redacted()
+    );
+    std::io::stderr().flush().ok();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .context("cannot read the answer from the terminal")?;
+    let answer = answer.trim().to_ascii_lowercase();
+    Ok(answer == "y" || answer == "yes")
+}
+
+/// `--stdin`: one key per line (blank lines and `#` comments skipped). Keys
+/// never come from arguments: those end up in shell history and `ps`.
+fn keys_from_stdin() -> anyhow::Result<Report> {
+    let mut text = String::new();
+    std::io::stdin()
+        .lock()
+        .read_to_string(&mut text)
+        .context("--stdin: cannot read standard input (expected text, one key per line)")?;
+    let mut findings = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let key = line.trim();
+        if key.is_empty() || key.starts_with('#') {
+            continue;
+        }
+        let valid = key.len() == 64
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if !valid {
+            bail!(
+                "--stdin: line {}: not a Vast API key (64 lowercase hex digits); give one key per line",
+                index + 1
+            );
+        }
+        let secret = Secret::new(key);
+        findings.push(Finding {
+            rule_id: "stdin.key".to_string(),
+            rule_name: "Key given on standard input".to_string(),
+            confidence: Confidence::High,
+            fingerprint: secret.fingerprint(),
+            secret,
+            location: Location {
+                source: SourceKind::Stdin,
+                path: None,
+                line: index + 1,
+                column: 1,
+                offset: 0,
+                binary: false,
+            },
+            git: None,
+            verification: None,
+        });
+    }
+    let mut report = Report {
+        findings,
+        summary: Summary {
+            mode: "stdin".to_string(),
+            scanned: 1,
+            bytes: text.len() as u64,
+            ..Summary::default()
+        },
+        ..Report::default()
+    };
+    report.summary.findings = report.findings.len() as u64;
+    report.summary.keys = report.distinct_keys() as u64;
+    Ok(report)
+}
+
+#[derive(Serialize)]
+struct AuditDocument<'a> {
+    version: u32,
+    tool: &'static str,
+    tool_version: &'static str,
+    api: String,
+    audit: &'a [AuditRecord],
+    verification: Option<&'a crate::verify::VerifyCounts>,
+}
+
+/// Human lines or JSON, to stdout or `-o FILE`.
+fn write_records(
+    records: &[AuditRecord],
+    report: &Report,
+    args: &RevokeArgs,
+) -> anyhow::Result<()> {
+    let output = &args.scan.output;
+    let mut buffer = Vec::new();
+    match output.format {
+        Format::Json => {
+            let document = AuditDocument {
+                version: 1,
+                tool: env!("CARGO_PKG_NAME"),
+                tool_version: env!("CARGO_PKG_VERSION"),
+                api: report
+                    .summary
+                    .verification
+                    .as_ref()
+                    .map(|v| v.api.clone())
+                    .unwrap_or_default(),
+                audit: records,
+                verification: report.summary.verification.as_ref(),
+            };
+            serde_json::to_writer_pretty(&mut buffer, &document)?;
+            buffer.push(b'\n');
+        }
+        Format::Jsonl => {
+            for record in records {
+                serde_json::to_writer(&mut buffer, record)?;
+                buffer.push(b'\n');
+            }
+        }
+        _ => {
+            for r in records {
+                writeln!(
+                    buffer,
+                    "{}  {:<7}  {}  {}  key id {}  {}: {}",
+                    r.time,
+                    serde_json::to_value(r.action)?.as_str().unwrap_or(""),
+                    r.fingerprint,
+                    r.key,
+                    r.key_id
+                        .map(|id| id.to_string())
+                        .unwrap_or_else(|| "-".to_string()),
+                    serde_json::to_value(r.outcome)?.as_str().unwrap_or(""),
+                    r.detail
+                )?;
+            }
+        }
+    }
+    match output.output.as_deref().filter(|p| p.as_os_str() != "-") {
+        Some(path) => std::fs::write(path, &buffer).with_context(|| {
+            format!(
+                "-o {}: cannot write the audit records; check the directory exists and is writable",
+                path.display()
+            )
+        })?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(&buffer).and_then(|()| out.flush()) {
+                Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => {}
+                other => other.context("cannot write output")?,
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,366 @@
+//! Revocation, by the safe procedure of vast-api.md §5.
+//!
+//! The API cannot be asked "delete *this* key"; it deletes a key *id*. The id
+//! of the calling key comes from `/users/current/` (`key_id`), which is not
+//! documented to be the calling key's id, so it is cross-checked against the
+//! account's key list before anything is deleted, and after the delete the
+//! leaked key must stop working (401) or we say loudly that a different key
+//! was deleted. Any doubt: refuse and send the user to the console.
+//! The reset-key endpoint is never called: which key it resets is unclear.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use reqwest::Method;
+use serde::Serialize;
+
+use crate::finding::{Fingerprint, Secret, Verification, VerifyStatus};
+use crate::verify::Verifier;
+
+/// Where to revoke by hand.
+pub const MANAGE_KEYS_URL: &str = "https://cloud.vast.ai/manage-keys/";
+pub const LIST_KEYS: &str = "api/v0/auth/apikeys/";
+/// The API allows about one key call per 1-2 s per token.
+pub const DELETE_INTERVAL: Duration = Duration::from_secs(2);
+
+/// What was done for a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// A DELETE was sent.
+    Revoke,
+    /// Planned only (dry run or declined).
+    DryRun,
+    /// Nothing to do or not safe to do.
+    Skip,
+}
+
+/// How it ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Deleted, and the post-check confirms the key no longer works.
+    Revoked,
+    /// The API said 404 and the key no longer works.
+    AlreadyGone,
+    /// Dry run: this key would be revoked.
+    WouldRevoke,
+    /// The user answered no.
+    Declined,
+    /// Verified revoked already: nothing to do.
+    NotLive,
+    /// Status unknown: not revoked; check by hand.
+    Unverified,
+    /// Doubt about which key id to delete, or the API refused (403/401).
+    Refused,
+    /// The delete or its post-check failed; the key may still work.
+    Failed,
+    /// A delete succeeded but the leaked key still works.
+    DifferentKeyDeleted,
+}
+
+impl Outcome {
+    /// The key is known not to work any more.
+    pub fn is_settled(self) -> bool {
+        matches!(
+            self,
+            Outcome::Revoked | Outcome::AlreadyGone | Outcome::NotLive
+        )
+    }
+}
+
+/// One line of the audit trail. Holds no key and no personal data.
+#[derive(Clone, Debug, Serialize)]
+pub struct AuditRecord {
+    /// RFC 3339, UTC.
+    pub time: String,
+    pub fingerprint: Fingerprint,
+    /// Redacted (first 4 + last 4).
+    pub key: String,
+    pub key_id: Option<i64>,
+    pub action: Action,
+    pub outcome: Outcome,
+    pub detail: String,
+}
+
+impl AuditRecord {
+    pub fn new(
+        secret: &Secret,
+        key_id: Option<i64>,
+        action: Action,
+        outcome: Outcome,
+        detail: impl Into<String>,
+    ) -> AuditRecord {
+        AuditRecord {
+            time: rfc3339(SystemTime::now()),
+            fingerprint: secret.fingerprint(),
+            key: secret.redacted(),
+            key_id,
+            action,
+            outcome,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Performs deletes, at most one per [`DELETE_INTERVAL`].
+pub struct Revoker<'a> {
+    verifier: &'a Verifier,
+    last_delete: Option<Instant>,
+}
+
+impl<'a> Revoker<'a> {
+    pub fn new(verifier: &'a Verifier) -> Revoker<'a> {
+        Revoker {
+            verifier,
+            last_delete: None,
+        }
+    }
+
+    /// Step 2 of the procedure: the id to delete, or why not.
+    ///
+    /// If the key list carries key values, the entry whose value is the leaked
+    /// key must have id == `key_id`; otherwise an entry with id == `key_id`
+    /// must exist. The list (which may hold other keys) is dropped here.
+    pub fn cross_check(&self, secret: &Secret, verified: &Verification) -> Result<i64, String> {
+        if verified.status != VerifyStatus::Live {
+            return Err("the key is not verified live in this run".to_string());
+        }
+        let key_id = verified
+            .key_id
+            .ok_or("the API did not say which key id this key has (no `key_id`)")?;
+        let client = self.verifier.client();
+        let answer = client
+            .send(Method::GET, LIST_KEYS, secret)
+            .map_err(|f| format!("cannot list the account's keys: {}", f.detail))?;
+        if answer.status != 200 {
+            return Err(format!(
+                "listing the account's keys answered HTTP {} (the key may lack the user_read permission)",
+                answer.status
+            ));
+        }
+        let entries = parse_key_list(&answer.body)
+            .map(|raw| mark_values(raw, secret))
+            .ok_or("the account's key list has an unexpected format")?;
+        drop(answer);
+        let with_values = entries.iter().any(|e| e.value_matches.is_some());
+        let matching: Vec<&KeyEntry> = if with_values {
+            entries
+                .iter()
+                .filter(|e| e.value_matches == Some(true))
+                .collect()
+        } else {
+            entries.iter().filter(|e| e.id == key_id).collect()
+        };
+        let entry = match matching.as_slice() {
+            [one] => *one,
+            [] if with_values => {
+                return Err("the account's key list does not contain this key".to_string())
+            }
+            [] => {
+                return Err(format!(
+                    "the account's key list has no key with id {key_id}"
+                ))
+            }
+            _ => return Err("the account's key list matches this key more than once".to_string()),
+        };
+        if entry.id != key_id {
+            return Err(format!(
+                "/users/current/ says key id {key_id} but the key list says this key is id {}",
+                entry.id
+            ));
+        }
+        if let (Some(owner), Some(user)) = (entry.user_id, verified.user_id) {
+            if owner != user {
+                return Err(format!(
+                    "key id {key_id} belongs to account {owner}, not to the key's account {user}"
+                ));
+            }
+        }
+        Ok(key_id)
+    }
+
+    /// Steps 3 and 4: DELETE, then the post-check with the leaked key.
+    pub fn revoke(&mut self, secret: &Secret, key_id: i64) -> AuditRecord {
+        if let Some(last) = self.last_delete {
+            let since = last.elapsed();
+            if since < DELETE_INTERVAL {
+                std::thread::sleep(DELETE_INTERVAL - since);
+            }
+        }
+        let path = format!("{LIST_KEYS}{key_id}/");
+        let answer = self.verifier.client().send(Method::DELETE, &path, secret);
+        self.last_delete = Some(Instant::now());
+        let record = |outcome, detail: String| {
+            AuditRecord::new(secret, Some(key_id), Action::Revoke, outcome, detail)
+        };
+        let deleted = match &answer {
+            Ok(a) if (200..300).contains(&a.status) => "deleted".to_string(),
+            Ok(a) if a.status == 403 => {
+                return record(
+                    Outcome::Refused,
+                    format!("the API refused (403): key id {key_id} belongs to another user; nothing deleted, revoke by hand at {MANAGE_KEYS_URL}"),
+                )
+            }
+            Ok(a) if a.status == 401 => {
+                return record(
+                    Outcome::Refused,
+                    format!("the API refused (401): the key lacks the user_write permission or two-factor authentication is required; nothing deleted, revoke by hand at {MANAGE_KEYS_URL}"),
+                )
+            }
+            Ok(a) if a.status == 404 => "not found (404)".to_string(),
+            Ok(a) => format!("unexpected HTTP {}", a.status),
+            Err(f) => format!("no answer ({})", f.detail),
+        };
+        drop(answer);
+        let check = self.verifier.check(secret);
+        let status = check.verification.status;
+        let (outcome, detail) = match (deleted.as_str(), status) {
+            ("deleted", VerifyStatus::Revoked) => (
+                Outcome::Revoked,
+                format!("deleted key id {key_id}; post-check: the leaked key is refused now (401)"),
+            ),
+            ("deleted", VerifyStatus::Live) => (
+                Outcome::DifferentKeyDeleted,
+                format!("DELETED KEY ID {key_id} BUT THE LEAKED KEY STILL WORKS: A DIFFERENT KEY WAS DELETED. Revoke the leaked key by hand now at {MANAGE_KEYS_URL} and check which key id {key_id} was"),
+            ),
+            ("not found (404)", VerifyStatus::Revoked) => (
+                Outcome::AlreadyGone,
+                format!("key id {key_id} was already gone (404); post-check: the leaked key is refused (401)"),
+            ),
+            (_, VerifyStatus::Revoked) => (
+                Outcome::Revoked,
+                format!("delete of key id {key_id}: {deleted}; post-check: the leaked key is refused now (401)"),
+            ),
+            (_, VerifyStatus::Live) => (
+                Outcome::Failed,
+                format!("delete of key id {key_id}: {deleted}; post-check: the leaked key STILL WORKS; revoke by hand at {MANAGE_KEYS_URL}"),
+            ),
+            (_, VerifyStatus::Unknown) => (
+                Outcome::Failed,
+                format!(
+                    "delete of key id {key_id}: {deleted}; the post-check could not tell whether the key still works ({}); check by hand at {MANAGE_KEYS_URL}",
+                    check.detail.as_deref().unwrap_or("unknown")
+                ),
+            ),
+        };
+        record(outcome, detail)
+    }
+}
+
+/// What the cross-check needs from one entry of the key list.
+struct KeyEntry {
+    id: i64,
+    user_id: Option<i64>,
+    /// `Some(equal)` when the entry carries a full key value.
+    value_matches: Option<bool>,
+}
+
+/// Parses `{"apikeys": [...]}` (or a bare list). The comparison with the
+/// leaked key happens in [`Revoker::cross_check`] through `value_matches`,
+/// which is filled by [`mark_values`]; no value is kept.
+fn parse_key_list(body: &[u8]) -> Option<Vec<KeyEntryRaw>> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let list = match &value {
+        serde_json::Value::Array(list) => list,
+        other => other.get("apikeys")?.as_array()?,
+    };
+    list.iter()
+        .map(|entry| {
+            Some(KeyEntryRaw {
+                id: entry.get("id")?.as_i64()?,
+                user_id: entry.get("user_id").and_then(|u| u.as_i64()),
+                value: ["key", "api_key", "apikey"]
+                    .iter()
+                    .find_map(|f| entry.get(f).and_then(|v| v.as_str()))
+                    .filter(|v| is_full_key(v))
+                    .map(str::to_string),
+            })
+        })
+        .collect()
+}
+
+/// An entry as parsed, with the key value (if the list carries one) held
+/// only until it is compared.
+struct KeyEntryRaw {
+    id: i64,
+    user_id: Option<i64>,
+    value: Option<String>,
+}
+
+fn is_full_key(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn mark_values(raw: Vec<KeyEntryRaw>, secret: &Secret) -> Vec<KeyEntry> {
+    raw.into_iter()
+        .map(|e| KeyEntry {
+            id: e.id,
+            user_id: e.user_id,
+            value_matches: e.value.map(|v| v.eq_ignore_ascii_case(secret.expose())),
+        })
+        .collect()
+}
+
+/// Formats a time as RFC 3339 UTC (`2026-11-26T15:04:05Z`).
+pub fn rfc3339(time: SystemTime) -> String {
+    let secs = time
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0) as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_dates() {
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + Duration::from_secs(1_795_707_845)),
+            "2026-11-26T15:44:05Z"
+        );
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + Duration::from_secs(951_782_400)),
+            "2000-02-29T00:00:00Z"
+        );
+    }
+
+    #[test]
+    fn key_lists_with_and_without_values() {
+        let key = Secret::new("ab".repeat(32));
+        let with = format!(
+            r#"{{"apikeys": [{{"id": 1, "user_id": 5, "key": "{}"}}, {{"id": 2, "key": "{}"}}]}}"#,
+            "cd".repeat(32),
+            key.expose()
+        );
+        let entries = mark_values(parse_key_list(with.as_bytes()).unwrap(), &key);
+        assert_eq!(entries[0].value_matches, Some(false));
+        assert_eq!(entries[1].value_matches, Some(true));
+        let without = r#"{"apikeys": [{"id": 1, "user_id": 5, "rights": null}]}"#;
+        let entries = mark_values(parse_key_list(without.as_bytes()).unwrap(), &key);
+        assert_eq!(
+            (entries[0].id, entries[0].user_id, entries[0].value_matches),
+            (1, Some(5), None)
+        );
+        assert!(parse_key_list(b"{\"apikeys\": [{\"id\": \"x\"}]}").is_none());
+        assert!(parse_key_list(b"<html>").is_none());
+    }
+}

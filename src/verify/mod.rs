@@ -1,0 +1,381 @@
+//! Verification: asks the Vast API whether each distinct key works, once.
+//!
+//! `GET /api/v0/users/current/` with the key as bearer token is read-only and
+//! answers 200 for a working key, 401 "Invalid user key" for a deleted one.
+//! Everything else (rate limits, outages, 2FA, scoped keys, odd answers) is
+//! `unknown` with a reason: "could not check" never reads as "revoked".
+
+pub mod api;
+pub mod retry;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde::Serialize;
+
+use crate::cli::VerifyArgs;
+use crate::finding::{Fingerprint, Secret, UnknownReason, Verification, VerifyStatus};
+use crate::report::Report;
+use api::{Answer, ApiBase, ApiClient, RetryPolicy};
+
+pub const CURRENT_USER: &str = "api/v0/users/current/";
+
+/// Longest server-requested wait we honour before giving up on a key.
+const MAX_SERVER_WAIT: Duration = Duration::from_secs(60);
+
+/// What one key's check found, plus a printable detail for `unknown`.
+#[derive(Clone, Debug)]
+pub struct KeyCheck {
+    pub verification: Verification,
+    /// Status codes and error kinds only: never a body, never the key.
+    pub detail: Option<String>,
+    pub requests: u32,
+}
+
+/// Counts for the summary line and the JSON `summary.verification` object.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct VerifyCounts {
+    pub live: u64,
+    pub revoked: u64,
+    pub unknown: u64,
+    /// HTTP requests sent, retries included.
+    #[serde(skip)]
+    pub requests: u64,
+    #[serde(skip)]
+    pub api: String,
+    #[serde(skip)]
+    pub elapsed: Duration,
+}
+
+pub struct Verifier {
+    client: ApiClient,
+    jobs: usize,
+}
+
+impl Verifier {
+    /// Validates the API base and builds the client. Fails (exit 2) on a base
+    /// URL that would send keys somewhere unsafe.
+    pub fn new(args: &VerifyArgs) -> anyhow::Result<Verifier> {
+        let base = api_base(args.api_url.as_deref())?;
+        let retry = RetryPolicy {
+            retries: args.verify_retries,
+            backoff: args.verify_backoff,
+            max_wait: MAX_SERVER_WAIT,
+        };
+        Ok(Verifier {
+            client: ApiClient::new(base, args.verify_timeout, retry)?,
+            jobs: args.verify_jobs.max(1),
+        })
+    }
+
+    pub fn client(&self) -> &ApiClient {
+        &self.client
+    }
+
+    /// Checks one key.
+    pub fn check(&self, key: &Secret) -> KeyCheck {
+        match self.client.send(Method::GET, CURRENT_USER, key) {
+            Ok(answer) => {
+                let requests = answer.attempts;
+                let (verification, detail) = classify_current(&answer, self.client.base());
+                KeyCheck {
+                    verification,
+                    detail,
+                    requests,
+                }
+            }
+            Err(failure) => KeyCheck {
+                verification: unknown(failure.reason),
+                detail: Some(failure.detail),
+                requests: failure.attempts,
+            },
+        }
+    }
+
+    /// Checks every distinct key of `report` once, `--verify-jobs` at a time,
+    /// and fills in `verification` on every finding. Details of `unknown`
+    /// outcomes become summary notes.
+    pub fn verify_report(&self, report: &mut Report) -> HashMap<Fingerprint, KeyCheck> {
+        let started = Instant::now();
+        let mut keys: Vec<(&Fingerprint, &Secret)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for finding in &report.findings {
+            if seen.insert(&finding.fingerprint) {
+                keys.push((&finding.fingerprint, &finding.secret));
+            }
+        }
+        let next = AtomicUsize::new(0);
+        let results: Mutex<HashMap<Fingerprint, KeyCheck>> = Mutex::new(HashMap::new());
+        let workers = self.jobs.min(keys.len());
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((fingerprint, secret)) = keys.get(index) else {
+                        break;
+                    };
+                    let check = self.check(secret);
+                    if let Ok(mut results) = results.lock() {
+                        results.insert((*fingerprint).clone(), check);
+                    }
+                });
+            }
+        });
+        let order: Vec<Fingerprint> = keys.iter().map(|(fp, _)| (*fp).clone()).collect();
+        let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+
+        let mut counts = VerifyCounts {
+            api: self.client.base().to_string(),
+            ..VerifyCounts::default()
+        };
+        for fingerprint in &order {
+            let Some(check) = results.get(fingerprint) else {
+                continue;
+            };
+            counts.requests += u64::from(check.requests);
+            match check.verification.status {
+                VerifyStatus::Live => counts.live += 1,
+                VerifyStatus::Revoked => counts.revoked += 1,
+                VerifyStatus::Unknown => {
+                    counts.unknown += 1;
+                    if let (Some(reason), Some(detail)) = (check.verification.reason, &check.detail)
+                    {
+                        report
+                            .summary
+                            .notes
+                            .push(format!("key {fingerprint}: unknown ({reason}): {detail}"));
+                    }
+                }
+            }
+        }
+        for finding in &mut report.findings {
+            if let Some(check) = results.get(&finding.fingerprint) {
+                finding.verification = Some(check.verification.clone());
+            }
+        }
+        counts.elapsed = started.elapsed();
+        report.summary.verification = Some(counts);
+        results
+    }
+}
+
+/// The API base: `--api-url`, else `VAST_URL` (clap reads both into
+/// `api_url`), else production. Never from a scanned repository.
+pub fn api_base(configured: Option<&str>) -> anyhow::Result<ApiBase> {
+    match configured {
+        Some(url) => ApiBase::parse(url, "--api-url/VAST_URL"),
+        None => ApiBase::parse(api::DEFAULT_API_URL, "default API URL"),
+    }
+}
+
+fn unknown(reason: UnknownReason) -> Verification {
+    Verification {
+        status: VerifyStatus::Unknown,
+        reason: Some(reason),
+        user_id: None,
+        key_id: None,
+    }
+}
+
+/// Maps a final `/users/current/` answer to an outcome (vast-api.md §4). Only
+/// `id` and `key_id` are taken from the body; the rest is personal data and
+/// is dropped with `answer`.
+pub fn classify_current(answer: &Answer, base: &ApiBase) -> (Verification, Option<String>) {
+    if let Some(host) = &answer.refused_redirect {
+        return (
+            unknown(UnknownReason::UnexpectedResponse),
+            Some(format!(
+                "HTTP {} redirect to another host ({host}) not followed: the key is only sent to {base}",
+                answer.status
+            )),
+        );
+    }
+    match answer.status {
+        200 => {
+            let ids = serde_json::from_slice::<serde_json::Value>(&answer.body)
+                .ok()
+                .and_then(|v| {
+                    let id = v.get("id")?.as_i64()?;
+                    Some((id, v.get("key_id").and_then(|k| k.as_i64())))
+                });
+            match ids {
+                Some((user_id, key_id)) => (
+                    Verification {
+                        status: VerifyStatus::Live,
+                        reason: None,
+                        user_id: Some(user_id),
+                        key_id,
+                    },
+                    None,
+                ),
+                None => (
+                    unknown(UnknownReason::UnexpectedResponse),
+                    Some(format!(
+                        "HTTP 200 from {base} without a JSON object holding an integer `id`"
+                    )),
+                ),
+            }
+        }
+        401 | 403 => {
+            let text = api::error_text(&answer.body);
+            if answer.status == 401 && text.contains("invalid user key") {
+                return (
+                    Verification {
+                        status: VerifyStatus::Revoked,
+                        reason: None,
+                        user_id: None,
+                        key_id: None,
+                    },
+                    None,
+                );
+            }
+            let two_factor = [
+                "2fa",
+                "two-factor",
+                "two factor",
+                "otp",
+                "multi-factor",
+                "mfa",
+            ]
+            .iter()
+            .any(|word| text.contains(word));
+            let scope = [
+                "permission",
+                "scope",
+                "user_read",
+                "not authorized",
+                "forbidden",
+                "rights",
+            ]
+            .iter()
+            .any(|word| text.contains(word));
+            let (reason, what) = if two_factor {
+                (
+                    UnknownReason::TwoFactorRequired,
+                    "two-factor authentication demanded: the key may be live",
+                )
+            } else if scope || answer.status == 403 {
+                (
+                    UnknownReason::InsufficientScope,
+                    "the key lacks the user_read permission: it may be live",
+                )
+            } else {
+                (
+                    UnknownReason::UnexpectedResponse,
+                    "refused without \"Invalid user key\": the key may be live",
+                )
+            };
+            (
+                unknown(reason),
+                Some(format!("HTTP {} from {base}: {what}", answer.status)),
+            )
+        }
+        404 => (
+            unknown(UnknownReason::UnexpectedResponse),
+            Some(format!(
+                "HTTP 404 from {base}: is the API base (--api-url/VAST_URL) right?"
+            )),
+        ),
+        status => (
+            unknown(UnknownReason::UnexpectedResponse),
+            Some(format!("HTTP {status} from {base}")),
+        ),
+    }
+}
+
+/// Which findings make the exit code 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Any finding, whatever its verification.
+    Any,
+    /// Only keys verified live.
+    Live,
+    /// Keys verified live or whose status is unknown (anything not confirmed revoked).
+    Unknown,
+    /// No finding: report only (errors still exit 2). For CI steps that
+    /// should annotate without failing.
+    Never,
+}
+
+impl FailOn {
+    pub fn fails(self, verification: Option<&Verification>) -> bool {
+        let status = verification.map(|v| v.status);
+        match self {
+            FailOn::Any => true,
+            FailOn::Live => status == Some(VerifyStatus::Live),
+            FailOn::Unknown => status != Some(VerifyStatus::Revoked),
+            FailOn::Never => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, body: &str) -> Answer {
+        Answer {
+            status,
+            body: body.as_bytes().to_vec(),
+            refused_redirect: None,
+            attempts: 1,
+        }
+    }
+
+    fn classify(status: u16, body: &str) -> Verification {
+        let base = ApiBase::parse("https://console.vast.ai", "x").unwrap();
+        classify_current(&answer(status, body), &base).0
+    }
+
+    #[test]
+    fn outcomes() {
+        let live = classify(200, r#"{"id": 7, "key_id": 9, "email": "a@b.c"}"#);
+        assert_eq!(live.status, VerifyStatus::Live);
+        assert_eq!((live.user_id, live.key_id), (Some(7), Some(9)));
+        assert_eq!(
+            classify(401, r#"{"msg": "Invalid user key"}"#).status,
+            VerifyStatus::Revoked
+        );
+        let reason = |s, b| classify(s, b).reason;
+        assert_eq!(
+            reason(200, "{oops"),
+            Some(UnknownReason::UnexpectedResponse)
+        );
+        assert_eq!(
+            reason(200, r#"{"id": "7"}"#),
+            Some(UnknownReason::UnexpectedResponse)
+        );
+        assert_eq!(
+            reason(401, r#"{"msg": "2FA verification required"}"#),
+            Some(UnknownReason::TwoFactorRequired)
+        );
+        assert_eq!(
+            reason(403, r#"{"msg": "no"}"#),
+            Some(UnknownReason::InsufficientScope)
+        );
+        assert_eq!(
+            reason(401, r#"{"msg": "missing permission user_read"}"#),
+            Some(UnknownReason::InsufficientScope)
+        );
+        assert_eq!(reason(401, "nope"), Some(UnknownReason::UnexpectedResponse));
+        assert_eq!(reason(418, ""), Some(UnknownReason::UnexpectedResponse));
+    }
+
+    #[test]
+    fn fail_on() {
+        let v = |status| Verification {
+            status,
+            reason: None,
+            user_id: None,
+            key_id: None,
+        };
+        assert!(FailOn::Any.fails(Some(&v(VerifyStatus::Revoked))));
+        assert!(FailOn::Live.fails(Some(&v(VerifyStatus::Live))));
+        assert!(!FailOn::Live.fails(Some(&v(VerifyStatus::Unknown))));
+        assert!(FailOn::Unknown.fails(Some(&v(VerifyStatus::Unknown))));
+        assert!(!FailOn::Unknown.fails(Some(&v(VerifyStatus::Revoked))));
+    }
+}
