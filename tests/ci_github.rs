@@ -390,15 +390,29 @@ fn shallow_checkout_that_cannot_fetch_fails_with_the_fix() {
         &checkout,
         &["remote", "set-url", "origin", "/nonexistent/origin.git"],
     );
-    ci(
-        &checkout,
-        "push",
-        &push_event("refs/heads/main", &before, &after2),
-        &["--dry-run"],
-    )
-    .assert()
-    .code(2)
-    .stderr(predicates::str::contains("fetch-depth: 0"));
+    let event = push_event("refs/heads/main", &before, &after2);
+    ci(&checkout, "push", &event, &["--dry-run"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("fetch-depth: 0"));
+
+    // A real run says so in the job summary and as an annotation too.
+    let files = tempfile::tempdir().unwrap();
+    let summary = files.path().join("summary.md");
+    let output = ci(&checkout, "push", &event, &[])
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with("::error title=vastleaks::"), "{stdout}");
+    assert!(stdout.contains("fetch-depth: 0"), "{stdout}");
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        summary.starts_with("## vastleaks: the scan did not run\n\n"),
+        "{summary}"
+    );
+    assert!(summary.contains("fetch-depth: 0"), "{summary}");
 }
 
 #[test]

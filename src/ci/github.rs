@@ -28,6 +28,28 @@ use crate::report::{self, Format, RenderOptions, Report, Summary};
 use crate::rules::RuleSet;
 
 pub fn run(args: &CiGithubArgs) -> anyhow::Result<Exit> {
+    let result = run_step(args);
+    if let Err(err) = &result {
+        // A failed step must say why where people look: the summary page and
+        // an annotation, not only the raw log. Best effort: the error itself
+        // is what the step reports.
+        let message = format!("{err:#}");
+        println!(
+            "::error title=vastleaks::{}",
+            crate::report::github::escape_data(&message)
+        );
+        if let Some(summary) = &args.step_summary {
+            let text = format!(
+                "## vastleaks: the scan did not run\n\n{}\n",
+                crate::report::markdown::text(&message)
+            );
+            let _ = append(summary, text.as_bytes());
+        }
+    }
+    result
+}
+
+fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
     if args.scan.output.show_secrets {
         bail!("--show-secrets is refused in CI: annotations, the job summary and SARIF are visible to anyone who can read the run; drop the option");
     }
@@ -42,6 +64,9 @@ pub fn run(args: &CiGithubArgs) -> anyhow::Result<Exit> {
         CiMode::Range => Mode::Range,
     };
     let request = plan::request(event, &payload, mode)?;
+    let rules = crate::commands::scan::load_rules(&args.scan.rule_files)?;
+    // Bad API options are usage errors, found before any fetch or scan.
+    let verifier = crate::commands::scan::prepare_verifier(&args.scan.verify)?;
     let git = Git::new(&repo);
     let mut planner = Planner::new(&git, &args.remote);
     let plan = planner.plan(&request)?;
@@ -51,9 +76,6 @@ pub fn run(args: &CiGithubArgs) -> anyhow::Result<Exit> {
         return Ok(Exit::Clean);
     }
 
-    let rules = crate::commands::scan::load_rules(&args.scan.rule_files)?;
-    // Bad API options are usage errors, found before the scan.
-    let verifier = crate::commands::scan::prepare_verifier(&args.scan.verify)?;
     let mut report = scan(&plan, &git, args, &repo, &rules)?;
     let mut notes = vec![plan.reason().to_string()];
     if let Plan::Commits { commits, .. } = &plan {
