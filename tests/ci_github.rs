@@ -799,3 +799,19 @@ fn verify_marks_live_and_revoked_keys_and_fail_on_live() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn pull_request_from_unrelated_history_scans_all_its_commits() {
+    let remote = Remote::new();
+    remote.commit("a");
+    let base = remote.commit("b");
+    git(&remote.work(), &["checkout", "-q", "--orphan", "feat"]);
+    git(&remote.work(), &["rm", "-q", "-rf", "."]);
+    let o1 = remote.commit("o1");
+    let o2 = remote.commit("o2");
+    remote.push(&["main", "feat"]);
+    let checkout = remote.checkout("checkout", "main");
+    let (text, commits) = plan(&checkout, "pull_request", &pr_event(&base, &o2));
+    assert_eq!(commits, set(&[&o1, &o2]), "{text}");
+    assert!(text.contains("(none: unrelated histories)"), "{text}");
+}

@@ -34,7 +34,8 @@ pub fn run(args: &CiGithubArgs) -> anyhow::Result<Exit> {
         // an annotation, not only the raw log. Best effort: the error itself
         // is what the step reports.
         let message = format!("{err:#}");
-        println!(
+        let _ = writeln!(
+            std::io::stdout(),
             "::error title=vastleaks::{}",
             crate::report::github::escape_data(&message)
         );
@@ -72,7 +73,7 @@ fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
     let plan = planner.plan(&request)?;
 
     if args.dry_run {
-        print_plan(&plan, &planner.fetched);
+        print_plan(&plan, &planner.fetched)?;
         return Ok(Exit::Clean);
     }
 
@@ -160,20 +161,26 @@ fn read_payload(path: Option<&Path>) -> anyhow::Result<Value> {
 }
 
 /// `--dry-run`: what would be scanned, one commit per line.
-fn print_plan(plan: &Plan, fetched: &[String]) {
-    println!("plan: {}", plan.reason());
+fn print_plan(plan: &Plan, fetched: &[String]) -> anyhow::Result<()> {
+    let mut text = format!("plan: {}\n", plan.reason());
     for line in fetched {
-        println!("note: {line}");
+        text.push_str(&format!("note: {line}\n"));
     }
     match plan {
-        Plan::Nothing { .. } => println!("scan: nothing"),
-        Plan::Full { .. } => println!("scan: full history"),
+        Plan::Nothing { .. } => text.push_str("scan: nothing\n"),
+        Plan::Full { .. } => text.push_str("scan: full history\n"),
         Plan::Commits { commits, .. } => {
-            println!("scan: {} commits", commits.len());
+            text.push_str(&format!("scan: {} commits\n", commits.len()));
             for commit in commits {
-                println!("{commit}");
+                text.push_str(commit);
+                text.push('\n');
             }
         }
+    }
+    // `--dry-run | head` must not fail.
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to standard output"),
     }
 }
 

@@ -233,11 +233,9 @@ impl<'a> Planner<'a> {
                 let bases = self.merge_bases(base, head)?;
                 let reason = format!(
                     "{what}: commits from the merge base {} to {}",
-                    short(
-                        bases
-                            .first()
-                            .map_or("(none: unrelated histories)", String::as_str)
-                    ),
+                    bases
+                        .first()
+                        .map_or("(none: unrelated histories)", |b| short(b)),
                     short(head)
                 );
                 self.commits(vec![head.clone()], bases, reason)
@@ -272,7 +270,7 @@ impl<'a> Planner<'a> {
                     "force push to {git_ref}: its previous tip {} is gone, so commits from the merge base with {} ({}) to {}",
                     short(before),
                     default.name,
-                    short(bases.first().map_or("none", String::as_str)),
+                    bases.first().map_or("none", |b| short(b)),
                     short(after)
                 );
                 self.commits(vec![after.clone()], bases, reason)
@@ -337,8 +335,13 @@ impl<'a> Planner<'a> {
             );
             match DEEPEN_STEPS.get(step) {
                 Some(depth) => {
+                    // Deepen the excluded side too: a shallow `before` or
+                    // merge base would otherwise hide ancestors that are not
+                    // the range's (more would be scanned, never less).
                     let deepen = format!("--deepen={depth}");
-                    self.fetch(&[deepen.as_str()], &tips, &why)?;
+                    let mut wanted = tips.clone();
+                    wanted.extend(excludes.iter().cloned());
+                    self.fetch(&[deepen.as_str()], &wanted, &why)?;
                 }
                 None if step == DEEPEN_STEPS.len() => {
                     self.fetch(&["--unshallow"], &[], &why)?;
@@ -375,8 +378,15 @@ impl<'a> Planner<'a> {
                     .collect());
             }
             if !self.is_shallow()? {
-                // Unrelated histories: no base, every commit of `b` counts.
-                return Ok(Vec::new());
+                // Exit 1 without output: unrelated histories, so no base and
+                // every commit of `b` counts. Anything else is git failing.
+                if output.status.code() == Some(1) {
+                    return Ok(Vec::new());
+                }
+                bail!(
+                    "`git merge-base --all {a} {b}` failed: {}",
+                    String::from_utf8_lossy(&output.stderr).trim()
+                );
             }
             let why = format!(
                 "the merge base of {} and {} is beyond the shallow checkout",
@@ -431,9 +441,15 @@ impl<'a> Planner<'a> {
         if self.has_commit(sha)? {
             return Ok(true);
         }
-        let output = self
-            .git
-            .output(["fetch", "--quiet", "--no-tags", self.remote, sha])?;
+        // In a shallow checkout fetch only the commit itself: fetching it
+        // whole would pull its entire history (a full clone's worth). The
+        // range loop then deepens it together with the tips as needed.
+        let mut args = vec!["fetch", "--quiet", "--no-tags"];
+        if self.is_shallow()? {
+            args.push("--depth=1");
+        }
+        args.extend([self.remote, sha]);
+        let output = self.git.output(&args)?;
         if output.status.success() && self.has_commit(sha)? {
             self.fetched
                 .push(format!("fetched {} from {}", short(sha), self.remote));
