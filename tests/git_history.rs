@@ -376,7 +376,22 @@ fn deleted_loose_objects_are_reported_and_the_scan_goes_on() {
             .any(|p| s(&p["path"]).contains(&lib_tree) && s(&p["message"]).contains("missing")),
         "{problems:?}"
     );
-    assert!(run.json["summary"]["errors"].as_u64().unwrap_or(0) >= 1);
+    // The deleted blob is named too, with the tree that references it.
+    assert!(
+        problems
+            .iter()
+            .any(|p| s(&p["path"]).contains(&data_blob) && s(&p["message"]).contains("data.txt")),
+        "{problems:?}"
+    );
+    assert_eq!(
+        problems
+            .iter()
+            .filter(|p| s(&p["path"]).contains(&lib_tree))
+            .count(),
+        1,
+        "each missing object once: {problems:?}"
+    );
+    assert!(run.json["summary"]["errors"].as_u64().unwrap_or(0) >= 2);
 
     // A range scan reads blobs by id: the missing one is named with its commit and path.
     let run = scan(&repo.path, &["--git", "--since-commit", &base]);
@@ -520,4 +535,147 @@ fn a_path_that_is_not_a_repository_is_a_clear_error() {
     let run = scan(dir.path(), &["--git", "does-not-exist"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("does-not-exist"), "{}", run.stderr);
+}
+
+#[test]
+fn staged_in_nested_directories_uses_only_the_changed_paths() {
+    let repo = Repo::new();
+    for dir in ["a", "b/c", "b/d", "e/f/g"] {
+        for i in 0..3 {
+            repo.write(&format!("{dir}/file{i}.txt"), &format!("{dir} {i}\n"));
+        }
+    }
+    repo.commit("tree");
+    // A nested change, a new directory, and an unrelated unstaged edit.
+    repo.write("b/c/file1.txt", &env_line(KEYS[0]));
+    repo.write("new/dir/x.env", &env_line(KEYS[1]));
+    repo.git(&["add", "b/c/file1.txt", "new/dir/x.env"]);
+    repo.write("e/f/g/file0.txt", &env_line(KEYS[2]));
+
+    let run = scan(&repo.path, &["--staged"]);
+    assert_eq!(run.json["summary"]["scanned"], 2, "{}", run.stdout);
+    assert_eq!(s(&run.one(KEYS[0])["path"]), "b/c/file1.txt");
+    assert_eq!(s(&run.one(KEYS[1])["path"]), "new/dir/x.env");
+    assert!(run.findings_of(KEYS[2]).is_empty());
+
+    // Once committed, nothing is staged any more.
+    repo.commit("commit them");
+    let run = scan(&repo.path, &["--staged"]);
+    assert_eq!(run.json["summary"]["scanned"], 0, "{}", run.stdout);
+}
+
+#[test]
+fn a_key_kept_while_the_file_changes_is_reported_once_at_its_first_version() {
+    let repo = Repo::new();
+    repo.write("app/.env", &format!("DEBUG=1\n{}", env_line(KEYS[3])));
+    let first = repo.commit("add env");
+    for i in 2..5 {
+        repo.write("app/.env", &format!("DEBUG={i}\n{}", env_line(KEYS[3])));
+        repo.commit(&format!("tweak {i}"));
+    }
+    let run = scan(&repo.path, &["--git"]);
+    let f = run.one(KEYS[3]);
+    assert_eq!(s(&f["git"]["commit"]), first);
+    assert_eq!(f["git"]["at_head"], Value::Bool(true));
+    assert!(
+        run.notes().iter().any(|n| n.contains("folded")),
+        "{:?}",
+        run.notes()
+    );
+
+    let base = repo.git(&["rev-parse", &format!("{first}~0")]);
+    let run = scan(&repo.path, &["--git", &format!("{base}..HEAD")]);
+    let f = run.one(KEYS[3]);
+    assert_eq!(s(&f["git"]["summary"]), "tweak 2");
+}
+
+#[test]
+fn partial_clone_gaps_are_noted_not_silent() {
+    let origin = Repo::new();
+    origin.git(&["config", "uploadpack.allowFilter", "true"]);
+    origin.write("old.env", &env_line(KEYS[0]));
+    origin.commit("old");
+    origin.git(&["rm", "-q", "old.env"]);
+    origin.write("README", "hi\n");
+    origin.commit("new");
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let clone = dir.path().join("partial");
+    let url = format!("file://{}", origin.path.display());
+    origin.git(&[
+        "clone",
+        "-q",
+        "--filter=blob:none",
+        &url,
+        &clone.to_string_lossy(),
+    ]);
+    let clone = Repo::at(clone, dir);
+    let run = scan(&clone.path, &["--git"]);
+    assert_ne!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.notes().iter().any(|n| n.contains("partial clone")),
+        "{:?}",
+        run.notes()
+    );
+}
+
+#[test]
+fn submodules_are_named_in_a_note() {
+    let inner = Repo::new();
+    inner.write("lib.rs", "pub fn f() {}\n");
+    inner.commit("inner");
+    let outer = Repo::new();
+    outer.write("README", "outer\n");
+    outer.commit("init");
+    outer.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        &inner.path.to_string_lossy(),
+        "vendor/inner",
+    ]);
+    outer.commit("add submodule");
+    let run = scan(&outer.path, &["--git"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.notes()
+            .iter()
+            .any(|n| n.contains("submodule") && n.contains("inner")),
+        "{:?}",
+        run.notes()
+    );
+    assert!(run.problems().is_empty(), "{:?}", run.problems());
+}
+
+#[test]
+fn linked_worktrees_use_their_own_index_and_the_shared_history() {
+    let repo = Repo::new();
+    repo.write("README", "main\n");
+    repo.commit("init");
+    repo.git(&["branch", "side"]);
+    let dir = tempfile::tempdir().expect("tmp");
+    let wt = dir.path().join("wt");
+    repo.git(&["worktree", "add", "-q", &wt.to_string_lossy(), "side"]);
+    std::fs::write(wt.join("w.env"), env_line(KEYS[1])).expect("write");
+    let status = std::process::Command::new("git")
+        .args(["add", "w.env"])
+        .current_dir(&wt)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .status()
+        .expect("git add");
+    assert!(status.success());
+
+    let run = scan(&wt, &["--staged"]);
+    assert_eq!(s(&run.one(KEYS[1])["path"]), "w.env");
+    // The main work tree's index has nothing staged.
+    let run = scan(&repo.path, &["--staged"]);
+    assert!(run.findings().is_empty());
+    // History is shared: the staged blob is already an object.
+    let run = scan(&wt, &["--git"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let f = run.one(KEYS[1]);
+    assert_eq!(s(&f["path"]), "w.env");
+    assert_eq!(refs(&f), vec!["index"]);
 }

@@ -169,7 +169,7 @@ pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
         "files"
     };
     let mut parts = collector.into_parts();
-    if let Some(session) = &git {
+    if let Some(session) = &mut git {
         session.finish(&mut parts);
     }
     let applied = suppressions.apply(parts.findings);
@@ -368,6 +368,7 @@ pub fn write_diagnostics(
     let unit = match summary.mode.as_str() {
         "files" => "files",
         "stdin" => "inputs",
+        "staged" => "staged blobs",
         _ => "objects",
     };
     let mut line = format!(

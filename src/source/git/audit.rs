@@ -12,6 +12,7 @@
 //! by object, so every readable object is still scanned and each unreadable
 //! one is reported by id.
 
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Mutex;
@@ -30,6 +31,37 @@ pub struct Outcome {
     pub commits: Vec<CommitMeta>,
     /// Objects seen (scanned, skipped or failed).
     pub objects: u64,
+    pub notes: Vec<String>,
+}
+
+/// Reports each missing object once, with one tree that references it. In a
+/// partial clone missing blobs are expected (not fetched yet): one note.
+fn report_missing(
+    mut missing: Vec<(ObjectId, ObjectId, String)>,
+    partial_clone: bool,
+    collector: &Collector,
+) -> Vec<String> {
+    missing.sort();
+    missing.dedup_by(|a, b| a.0 == b.0);
+    if missing.is_empty() {
+        return Vec::new();
+    }
+    if partial_clone {
+        return vec![format!(
+            "{} object(s) referenced by trees are not in this partial clone and were not scanned; \
+             fetch them (`git fetch --refetch` without a filter) for a complete audit",
+            missing.len()
+        )];
+    }
+    for (object, tree, name) in missing {
+        let p = object_problem(
+            ProblemKind::Error,
+            &object,
+            format!("missing object (referenced by tree {tree} as {name:?}); not scanned"),
+        );
+        collector.problem(p.path, p.kind, p.message);
+    }
+    Vec::new()
 }
 
 /// Per-pack (or loose) state: findings go to a local collector so that a
@@ -42,10 +74,29 @@ struct Sink<'a> {
     /// Blobs named like key files in some tree: scanned again with their name
     /// so path rules apply.
     key_files: Mutex<Vec<(ObjectId, String)>>,
+    /// Tree entries naming an object the repository does not have:
+    /// (missing object, tree, entry name).
+    missing: Mutex<Vec<(ObjectId, ObjectId, String)>>,
+    /// Submodule entries seen (their objects live in another repository).
+    submodules: Mutex<Vec<String>>,
+    inventory: &'a Inventory<'a>,
     max_file_size: u64,
     hash: gix::hash::Kind,
     bar: &'a ProgressBar,
     key_file_rules: bool,
+}
+
+/// Which objects the repository has: every pack index plus the loose
+/// objects, so a tree entry can be checked without reading the object.
+struct Inventory<'a> {
+    packs: Vec<&'a pack::index::File>,
+    loose: gix::hashtable::HashSet<ObjectId>,
+}
+
+impl Inventory<'_> {
+    fn contains(&self, id: &gix::oid) -> bool {
+        self.packs.iter().any(|idx| idx.lookup(id).is_some()) || self.loose.contains(id)
+    }
 }
 
 impl<'a> Sink<'a> {
@@ -54,12 +105,16 @@ impl<'a> Sink<'a> {
         request: &Request,
         hash: gix::hash::Kind,
         bar: &'a ProgressBar,
+        inventory: &'a Inventory<'a>,
     ) -> Self {
         Sink {
             scanner,
             collector: Collector::default(),
             commits: Mutex::new(Vec::new()),
             key_files: Mutex::new(Vec::new()),
+            missing: Mutex::new(Vec::new()),
+            submodules: Mutex::new(Vec::new()),
+            inventory,
             max_file_size: request.max_file_size,
             hash,
             bar,
@@ -136,21 +191,16 @@ impl<'a> Sink<'a> {
         );
     }
 
-    /// Notes blobs whose name a path rule (key file) applies to. Only trees
-    /// mentioning the keyword are parsed: path rules name Vast files.
+    /// Checks that every entry names an object the repository has (a
+    /// missing blob would otherwise go unnoticed: nothing reads it), notes
+    /// submodules, and notes blobs whose name a path rule (key file) applies
+    /// to. Names are only matched in trees mentioning the keyword: path rules
+    /// name Vast files.
     fn tree(&self, id: &gix::oid, data: &[u8]) {
-        if !self.key_file_rules || !self.scanner.matcher().has_keyword(data) {
-            return;
-        }
+        let names = self.key_file_rules && self.scanner.matcher().has_keyword(data);
         for entry in gix::objs::TreeRefIter::from_bytes(data, self.hash) {
-            match entry {
-                Ok(entry) if entry.mode.is_blob_or_symlink() => {
-                    let name = entry.filename.to_string();
-                    if self.scanner.matcher().path_rule_applies(&name) {
-                        lock(&self.key_files).push((entry.oid.to_owned(), name));
-                    }
-                }
-                Ok(_) => {}
+            let entry = match entry {
+                Ok(entry) => entry,
                 Err(err) => {
                     self.collector.problem(
                         format!("object {id}"),
@@ -159,25 +209,67 @@ impl<'a> Sink<'a> {
                     );
                     return;
                 }
+            };
+            if entry.mode.is_commit() {
+                lock(&self.submodules).push(entry.filename.to_string());
+                continue;
+            }
+            if !self.inventory.contains(entry.oid) {
+                lock(&self.missing).push((
+                    entry.oid.to_owned(),
+                    id.to_owned(),
+                    entry.filename.to_string(),
+                ));
+            }
+            if names && entry.mode.is_blob_or_symlink() {
+                let name = entry.filename.to_string();
+                if self.scanner.matcher().path_rule_applies(&name) {
+                    lock(&self.key_files).push((entry.oid.to_owned(), name));
+                }
             }
         }
     }
 
-    fn into_parts(
-        self,
-    ) -> (
-        crate::scan::ScanParts,
-        Vec<CommitMeta>,
-        Vec<(ObjectId, String)>,
-    ) {
-        (
-            self.collector.into_parts(),
-            self.commits.into_inner().unwrap_or_else(|e| e.into_inner()),
-            self.key_files
-                .into_inner()
-                .unwrap_or_else(|e| e.into_inner()),
-        )
+    fn into_parts(self) -> Gathered {
+        Gathered {
+            parts: self.collector.into_parts(),
+            commits: into_inner(self.commits),
+            key_files: into_inner(self.key_files),
+            missing: into_inner(self.missing),
+            submodules: into_inner(self.submodules),
+        }
     }
+}
+
+/// What one pack (or the loose objects) yielded besides findings.
+struct Gathered {
+    parts: crate::scan::ScanParts,
+    commits: Vec<CommitMeta>,
+    key_files: Vec<(ObjectId, String)>,
+    missing: Vec<(ObjectId, ObjectId, String)>,
+    submodules: Vec<String>,
+}
+
+#[derive(Default)]
+struct Totals {
+    commits: Vec<CommitMeta>,
+    key_files: Vec<(ObjectId, String)>,
+    missing: Vec<(ObjectId, ObjectId, String)>,
+    submodules: Vec<String>,
+}
+
+impl Totals {
+    fn add(&mut self, collector: &Collector, mut gathered: Gathered) {
+        merge_into(collector, gathered.parts);
+        self.commits.append(&mut gathered.commits);
+        self.key_files.append(&mut gathered.key_files);
+        self.missing.append(&mut gathered.missing);
+        self.submodules.append(&mut gathered.submodules);
+    }
+}
+
+fn into_inner<T>(mutex: Mutex<T>) -> T {
+    mutex.into_inner().unwrap_or_else(|e| e.into_inner())
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -243,14 +335,17 @@ pub fn scan(
         .sum::<u64>()
         + loose.len() as u64;
     let bar = progress_bar(request.progress, total);
-    let mut commits = Vec::new();
-    let mut key_files = Vec::new();
+    let inventory = Inventory {
+        packs: bundles.iter().map(|b| &b.index).collect(),
+        loose: loose.iter().map(|(_, id)| *id).collect(),
+    };
+    let mut totals = Totals::default();
     let threads = (request.jobs > 0).then_some(request.jobs);
 
     for (position, bundle) in bundles.iter().enumerate() {
         let earlier: Vec<&pack::index::File> =
             bundles[..position].iter().map(|b| &b.index).collect();
-        let sink = Sink::new(scanner, request, hash, &bar);
+        let sink = Sink::new(scanner, request, hash, &bar, &inventory);
         let traversed = traverse_pack(bundle, &earlier, &sink, threads);
         let sink = match traversed {
             Ok(()) => sink,
@@ -261,20 +356,17 @@ pub fn scan(
                     ProblemKind::Error,
                     format!("pack traversal failed ({err}); reading its objects one by one"),
                 );
-                let sink = Sink::new(scanner, request, hash, &bar);
+                let sink = Sink::new(scanner, request, hash, &bar, &inventory);
                 crate::source::git::in_pool(request.jobs, || {
                     objects_one_by_one(bundle, &earlier, &sink)
                 })?;
                 sink
             }
         };
-        let (parts, mut pack_commits, mut pack_key_files) = sink.into_parts();
-        merge_into(collector, parts);
-        commits.append(&mut pack_commits);
-        key_files.append(&mut pack_key_files);
+        totals.add(collector, sink.into_parts());
     }
 
-    let sink = Sink::new(scanner, request, hash, &bar);
+    let sink = Sink::new(scanner, request, hash, &bar, &inventory);
     let loose_dbs: Vec<gix::odb::loose::Store> = objects_dirs
         .iter()
         .map(|dir| gix::odb::loose::Store::at(dir, hash))
@@ -300,17 +392,33 @@ pub fn scan(
                 }
             })
     })?;
-    let (parts, mut loose_commits, mut loose_key_files) = sink.into_parts();
-    merge_into(collector, parts);
-    commits.append(&mut loose_commits);
-    key_files.append(&mut loose_key_files);
+    totals.add(collector, sink.into_parts());
     bar.finish_and_clear();
 
-    scan_key_files(&repo, key_files, scanner, collector);
-    check_commit_links(&repo, &commits, collector);
+    scan_key_files(&repo, totals.key_files, scanner, collector);
+    check_commit_links(&repo, &totals.commits, collector);
+    let mut notes = report_missing(totals.missing, super::is_partial_clone(&repo), collector);
+    if total > 0 {
+        notes.push(format!(
+            "object database: {total} objects ({} in {} pack(s), {} loose); every blob, commit message and tag message was scanned",
+            total - loose.len() as u64,
+            bundles.len(),
+            loose.len()
+        ));
+    }
+    let mut submodules = totals.submodules;
+    submodules.sort();
+    submodules.dedup();
+    if !submodules.is_empty() {
+        notes.push(format!(
+            "submodules ({}) are separate repositories and were not scanned; run `vastleaks scan --git` in each",
+            submodules.join(", ")
+        ));
+    }
     Ok(Outcome {
-        commits,
+        commits: totals.commits,
         objects: total,
+        notes,
     })
 }
 
@@ -507,16 +615,63 @@ fn pack_indexes(objects_dir: &Path, collector: &Collector) -> Vec<PathBuf> {
     indexes
 }
 
-/// A bar on standard error when asked for; hidden otherwise.
+/// A bar on standard error when asked for; hidden otherwise. On a terminal
+/// indicatif draws it; with `--progress always` and no terminal (a CI log,
+/// `2>&1 | tee`) it is drawn anyway through [`ForcedStderr`].
 pub fn progress_bar(show: bool, total: u64) -> ProgressBar {
     if !show {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    let target = if std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::term_like_with_hz(Box::new(ForcedStderr), 2)
+    };
+    let bar = ProgressBar::with_draw_target(Some(total), target);
     if let Ok(style) =
         ProgressStyle::with_template("{spinner} {pos}/{len} objects [{bar:30}] {per_sec} {eta}")
     {
         bar.set_style(style.progress_chars("=> "));
     }
     bar
+}
+
+/// Standard error as a terminal, for a bar the user asked for explicitly.
+#[derive(Debug)]
+struct ForcedStderr;
+
+impl ForcedStderr {
+    fn write(&self, text: &str) -> std::io::Result<()> {
+        std::io::stderr().lock().write_all(text.as_bytes())
+    }
+}
+
+impl indicatif::TermLike for ForcedStderr {
+    fn width(&self) -> u16 {
+        100
+    }
+    fn move_cursor_up(&self, n: usize) -> std::io::Result<()> {
+        self.write(&format!("\x1b[{n}A"))
+    }
+    fn move_cursor_down(&self, n: usize) -> std::io::Result<()> {
+        self.write(&format!("\x1b[{n}B"))
+    }
+    fn move_cursor_right(&self, n: usize) -> std::io::Result<()> {
+        self.write(&format!("\x1b[{n}C"))
+    }
+    fn move_cursor_left(&self, n: usize) -> std::io::Result<()> {
+        self.write(&format!("\x1b[{n}D"))
+    }
+    fn write_line(&self, s: &str) -> std::io::Result<()> {
+        self.write(&format!("{s}\n"))
+    }
+    fn write_str(&self, s: &str) -> std::io::Result<()> {
+        self.write(s)
+    }
+    fn clear_line(&self) -> std::io::Result<()> {
+        self.write("\r\x1b[2K")
+    }
+    fn flush(&self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
 }

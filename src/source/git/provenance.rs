@@ -216,26 +216,57 @@ fn head_tree(repo: &gix::Repository) -> Option<(ObjectId, ObjectId)> {
     Some((commit.id, tree))
 }
 
+/// A handle tuned for reading every tree once: see [`super::tune_for_random_reads`].
+fn tree_reader(repo: &gix::Repository) -> gix::Repository {
+    let mut repo = repo.clone();
+    super::tune_for_random_reads(&mut repo);
+    repo
+}
+
+/// Index paths of `blobs` that the index references (staged, never committed).
+fn staged_paths(repo: &gix::Repository, blobs: &[ObjectId]) -> HashMap<ObjectId, String> {
+    let mut out = HashMap::new();
+    if blobs.is_empty() || repo.is_bare() || !repo.index_path().exists() {
+        return out;
+    }
+    let Ok(index) = repo.open_index() else {
+        return out;
+    };
+    for entry in index.entries() {
+        if blobs.contains(&entry.id) {
+            out.entry(entry.id)
+                .or_insert_with(|| entry.path(&index).to_string());
+        }
+    }
+    out
+}
+
 /// Attributes findings of the full-history audit.
 pub fn attribute_audit(
     repo: &gix::Repository,
     commits: &[CommitMeta],
     findings: &mut [Finding],
     mut problem: impl FnMut(Problem),
-) {
+) -> Ranks {
     if findings.is_empty() {
-        return;
+        return Ranks::new();
     }
     let targets = hit_blobs(findings);
     let graph = Graph::new(commits);
     let generations = graph.generations();
-    let mut containment = Containment::new(repo, &targets);
+    let tree_repo = tree_reader(repo);
+    let mut containment = Containment::new(&tree_repo, &targets);
 
     // For each target: (time, generation, commit index, path) of the best
     // introducing commit so far.
     let mut first: Vec<Option<(i64, u32, usize, String)>> = vec![None; targets.len()];
     if !targets.is_empty() {
-        for (i, commit) in commits.iter().enumerate() {
+        // Oldest first: consecutive trees are deltas of each other, so their
+        // bases stay in the pack cache.
+        let mut order: Vec<usize> = (0..commits.len()).collect();
+        order.sort_by_key(|&i| (commits[i].time, generations[i]));
+        for i in order {
+            let commit = &commits[i];
             let hits = containment.hits(commit.tree, &commit.id, &mut problem);
             if hits.is_empty() {
                 continue;
@@ -275,6 +306,13 @@ pub fn attribute_audit(
     );
     let tips = refs(repo);
     let children = graph.children();
+    let unattributed: Vec<ObjectId> = targets
+        .iter()
+        .zip(&first)
+        .filter(|(_, intro)| intro.is_none())
+        .map(|(id, _)| *id)
+        .collect();
+    let staged = staged_paths(repo, &unattributed);
     let mut reach_cache = HashMap::new();
     let target_index: HashMap<ObjectId, usize> =
         targets.iter().enumerate().map(|(i, id)| (*id, i)).collect();
@@ -294,6 +332,10 @@ pub fn attribute_audit(
                     describe_commit(repo, commits[*index].id, git);
                     git.refs = reaching_refs(&graph, &children, &tips, *index, &mut reach_cache);
                     path = Some(intro_path.clone());
+                } else if let Some(staged_path) = staged.get(&object) {
+                    // Staged but never committed: the index keeps it alive.
+                    git.refs = vec!["index".to_string()];
+                    path = Some(staged_path.clone());
                 }
                 git.reachable = !git.refs.is_empty();
                 git.at_head = at_head.as_ref().map(|keys| keys.contains(&fingerprint));
@@ -320,6 +362,54 @@ pub fn attribute_audit(
             finding.location.path = path;
         }
     }
+    targets
+        .iter()
+        .zip(&first)
+        .filter_map(|(id, intro)| {
+            intro
+                .as_ref()
+                .map(|(time, generation, _, _)| (*id, (*time, *generation)))
+        })
+        .collect()
+}
+
+/// When each attributed blob was introduced: (commit time, generation).
+pub type Ranks = HashMap<ObjectId, (i64, u32)>;
+
+/// A key that stays in a file while other lines change is in every later
+/// version of that file (every later blob). Reporting each version would
+/// bury the one fact that matters (where and when the key first appeared),
+/// so findings of the same key at the same path are folded into the
+/// earliest-introduced blob. Returns how many findings were folded.
+pub fn fold_versions(findings: &mut Vec<Finding>, ranks: &Ranks) -> usize {
+    type Group = (Fingerprint, String);
+    let rank_of = |id: &ObjectId| ranks.get(id).copied().unwrap_or((i64::MAX, u32::MAX));
+    let mut best: HashMap<Group, ObjectId> = HashMap::new();
+    for finding in findings.iter() {
+        let (Some(path), Some(object)) = (&finding.location.path, object_of(finding)) else {
+            continue;
+        };
+        if finding.location.source != SourceKind::GitBlob {
+            continue;
+        }
+        let group = (finding.fingerprint.clone(), path.clone());
+        best.entry(group)
+            .and_modify(|current| {
+                if (rank_of(&object), object) < (rank_of(current), *current) {
+                    *current = object;
+                }
+            })
+            .or_insert(object);
+    }
+    let before = findings.len();
+    findings.retain(|finding| {
+        let (Some(path), Some(object)) = (&finding.location.path, object_of(finding)) else {
+            return true;
+        };
+        finding.location.source != SourceKind::GitBlob
+            || best.get(&(finding.fingerprint.clone(), path.clone())) == Some(&object)
+    });
+    before - findings.len()
 }
 
 /// Attributes findings of a range scan: the introducing commit is already

@@ -20,6 +20,8 @@ use crate::scan::{Blob, Collector, ProblemKind, Scanner};
 pub struct Outcome {
     /// blob -> (introducing commit, path)
     pub introduced: HashMap<ObjectId, (ObjectId, String)>,
+    /// The same blobs, oldest introduction first.
+    pub order: Vec<ObjectId>,
     pub notes: Vec<String>,
 }
 
@@ -46,13 +48,15 @@ fn resolve(repo: &gix::Repository, spec: &str, what: &str) -> anyhow::Result<Obj
 
 /// Scans the blobs and messages introduced by `base..head`.
 pub fn scan(
-    repo: &gix::Repository,
+    repo: &mut gix::Repository,
     base: &str,
     head: &str,
     request: &Request,
     scanner: &Scanner,
     collector: &Collector,
 ) -> anyhow::Result<Outcome> {
+    super::tune_for_random_reads(repo);
+    let repo = &*repo;
     let base_id = resolve(repo, base, "--since-commit")?;
     let head_id = resolve(repo, head, "--branch")?;
     let mut notes = Vec::new();
@@ -178,7 +182,11 @@ pub fn scan(
     let max = request.max_file_size;
     super::in_pool(request.jobs, || {
         order.par_iter().for_each_init(
-            || sync.to_thread_local(),
+            || {
+                let mut repo = sync.to_thread_local();
+                super::tune_for_random_reads(&mut repo);
+                repo
+            },
             |repo, blob| {
                 let Some((commit, path)) = introduced.get(blob) else {
                     return;
@@ -187,7 +195,11 @@ pub fn scan(
             },
         );
         messages.par_iter().for_each_init(
-            || sync.to_thread_local(),
+            || {
+                let mut repo = sync.to_thread_local();
+                super::tune_for_random_reads(&mut repo);
+                repo
+            },
             |repo, id| {
                 if let Ok(object) = repo.find_object(*id) {
                     let (message, _) = super::message_of(&object.data);
@@ -208,7 +220,11 @@ pub fn scan(
             },
         );
     })?;
-    Ok(Outcome { introduced, notes })
+    Ok(Outcome {
+        introduced,
+        order,
+        notes,
+    })
 }
 
 fn scan_blob(

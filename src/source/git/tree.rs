@@ -153,8 +153,8 @@ pub type Hits = Rc<Vec<(u32, String)>>;
 /// Memoised "which targets does this tree contain" over many trees.
 pub struct Containment<'r> {
     repo: &'r gix::Repository,
-    targets: HashMap<ObjectId, u32>,
-    memo: HashMap<ObjectId, Hits>,
+    targets: gix::hashtable::HashMap<ObjectId, u32>,
+    memo: gix::hashtable::HashMap<ObjectId, Hits>,
     empty: Hits,
 }
 
@@ -167,12 +167,13 @@ impl<'r> Containment<'r> {
                 .enumerate()
                 .map(|(i, id)| (*id, i as u32))
                 .collect(),
-            memo: HashMap::new(),
+            memo: Default::default(),
             empty: Rc::new(Vec::new()),
         }
     }
 
-    /// Targets in `tree` (recursively) with their paths.
+    /// Targets in `tree` (recursively) with their paths. Names are only
+    /// turned into strings on a hit: most trees contain no target.
     pub fn hits(
         &mut self,
         tree: ObjectId,
@@ -182,17 +183,47 @@ impl<'r> Containment<'r> {
         if let Some(hits) = self.memo.get(&tree) {
             return hits.clone();
         }
-        let referrer = || format!("commit {commit}");
-        let entries = entries(self.repo, tree, &referrer, problem);
+        let data = match self.repo.try_find_object(tree) {
+            Ok(Some(object)) => object.detach().data,
+            Ok(None) => {
+                problem(object_problem(
+                    ProblemKind::Error,
+                    &tree,
+                    format!("missing tree (referenced by commit {commit})"),
+                ));
+                Vec::new()
+            }
+            Err(err) => {
+                problem(object_problem(
+                    ProblemKind::Error,
+                    &tree,
+                    format!(
+                        "unreadable tree (referenced by commit {commit}): {}",
+                        super::describe(&err)
+                    ),
+                ));
+                Vec::new()
+            }
+        };
         let mut out = Vec::new();
-        for entry in &entries {
+        for entry in gix::objs::TreeRefIter::from_bytes(&data, self.repo.object_hash()) {
+            let Ok(entry) = entry else {
+                problem(object_problem(
+                    ProblemKind::Error,
+                    &tree,
+                    format!("corrupt tree (referenced by commit {commit})"),
+                ));
+                break;
+            };
             if entry.mode.is_tree() {
-                let sub = self.hits(entry.id, commit, problem);
-                let name = String::from_utf8_lossy(&entry.name);
-                out.extend(sub.iter().map(|(t, p)| (*t, format!("{name}/{p}"))));
+                let sub = self.hits(entry.oid.to_owned(), commit, problem);
+                if !sub.is_empty() {
+                    let name = String::from_utf8_lossy(entry.filename);
+                    out.extend(sub.iter().map(|(t, p)| (*t, format!("{name}/{p}"))));
+                }
             } else if entry.mode.is_blob_or_symlink() {
-                if let Some(&target) = self.targets.get(&entry.id) {
-                    out.push((target, String::from_utf8_lossy(&entry.name).into_owned()));
+                if let Some(&target) = self.targets.get(entry.oid) {
+                    out.push((target, String::from_utf8_lossy(entry.filename).into_owned()));
                 }
             }
         }
