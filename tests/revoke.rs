@@ -143,6 +143,19 @@ fn wrong_key_id_is_refused() {
     assert_eq!(api.count("DELETE", "/", None), 0);
     assert_eq!(audit(&output)[0]["outcome"], "refused");
     assert!(!api.is_deleted(&main) && !api.is_deleted(&leaked));
+
+    // No key_id at all: nothing to cross-check, refuse without listing.
+    let api = FakeVast::start();
+    let (main, leaked) = account(&api);
+    api.edit(&leaked, |r| r.hide_key_id = true);
+    let output = revoke(&api, &dir, &["--yes", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(api.count("DELETE", "/", None), 0);
+    assert_eq!(api.count("GET", KEYS, None), 0);
+    let records = audit(&output);
+    assert_eq!(records[0]["outcome"], "refused");
+    assert!(records[0]["detail"].as_str().unwrap().contains("key_id"));
+    assert!(!api.is_deleted(&main) && !api.is_deleted(&leaked));
 }
 
 #[test]

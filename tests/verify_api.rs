@@ -17,7 +17,7 @@ fn fast(api: &str) -> Vec<String> {
         "--api-url",
         api,
         "--verify-timeout",
-        "500ms",
+        "1s",
         "--verify-retries",
         "1",
         "--verify-backoff",

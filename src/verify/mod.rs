@@ -163,9 +163,10 @@ impl Verifier {
 }
 
 /// The API base: `--api-url`, else `VAST_URL` (clap reads both into
-/// `api_url`), else production. Never from a scanned repository.
+/// `api_url`), else production. Never from a scanned repository. An empty
+/// `VAST_URL=` counts as unset.
 pub fn api_base(configured: Option<&str>) -> anyhow::Result<ApiBase> {
-    match configured {
+    match configured.filter(|url| !url.trim().is_empty()) {
         Some(url) => ApiBase::parse(url, "--api-url/VAST_URL"),
         None => ApiBase::parse(api::DEFAULT_API_URL, "default API URL"),
     }

@@ -82,6 +82,8 @@ pub struct KeyRecord {
     /// `key_id` reported by /users/current/ instead of `id` (a buggy or
     /// ambiguous API: e.g. the account's main key id).
     pub reported_key_id: Option<i64>,
+    /// Leave `key_id` out of /users/current/ altogether.
+    pub hide_key_id: bool,
     /// Answer to DELETE with this key as caller, instead of the real logic;
     /// `(status, delete_anyway)`.
     pub delete_answer: Option<(u16, bool)>,
@@ -142,6 +144,7 @@ impl FakeVast {
             deleted,
             mode: Mode::Normal,
             reported_key_id: None,
+            hide_key_id: false,
             delete_answer: None,
             delete_rate_limited: 0,
         });
@@ -456,11 +459,18 @@ fn answer(
             if record.deleted {
                 return invalid_key();
             }
-            let key_id = record.reported_key_id.unwrap_or(record.id);
+            let key_id = if record.hide_key_id {
+                String::new()
+            } else {
+                format!(
+                    r#""key_id": {}, "#,
+                    record.reported_key_id.unwrap_or(record.id)
+                )
+            };
             json(
                 200,
                 format!(
-                    r#"{{"id": {}, "key_id": {key_id}, "username": "canary", "email": "{}", "fullname": "{}",
+                    r#"{{"id": {}, {key_id}"username": "canary", "email": "{}", "fullname": "{}",
                        "billaddress_line1": "{}", "billaddress_city": "{}", "paid_card": "{}",
                        "credit": 12.5, "balance": 0, "api_key": "{}", "sid": "x"}}"#,
                     record.user_id,
