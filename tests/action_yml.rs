@@ -4,8 +4,10 @@
 //! keys, four-space `description:`/`default:` lines) instead of adding a YAML
 //! crate for one test.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
@@ -173,4 +175,116 @@ fn readme_documents_every_input_and_output() {
         }
     }
     assert!(section.contains("fetch-depth: 0"));
+}
+
+/// The `run: |` script of the step named `name`, dedented.
+fn step_script(name: &str) -> String {
+    let text = std::fs::read_to_string(root().join("action.yml")).unwrap();
+    let start = text
+        .find(&format!("- name: {name}\n"))
+        .unwrap_or_else(|| panic!("action.yml has no step {name:?}"));
+    let step = &text[start..];
+    let run = step.find("run: |\n").expect("step has a run block") + "run: |\n".len();
+    let mut script = String::new();
+    for line in step[run..].lines() {
+        if !line.is_empty() && !line.starts_with("        ") {
+            break;
+        }
+        script.push_str(line.get(8..).unwrap_or(""));
+        script.push('\n');
+    }
+    script
+}
+
+fn bash(script: &str, dir: &Path, env: &[(&str, &std::ffi::OsStr)]) -> std::process::Output {
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg("-e")
+        .arg("-c")
+        .arg(script)
+        .current_dir(dir)
+        .env("PATH", common::path_with_bin())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env_remove("GITHUB_WORKSPACE");
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    cmd.output().expect("bash runs")
+}
+
+/// The action's shell steps, run with bash as the runner would (inputs as
+/// INPUT_* variables): the locate step finds the binary on PATH and computes
+/// the cache key; the scan step runs `ci github` and fills GITHUB_OUTPUT.
+#[test]
+fn action_steps_work_in_bash() {
+    let dir = tempfile::tempdir().unwrap();
+    let outputs = dir.path().join("outputs");
+    let path_file = dir.path().join("path");
+    let located = bash(
+        &step_script("Locate vastleaks"),
+        dir.path(),
+        &[
+            ("GITHUB_OUTPUT", outputs.as_os_str()),
+            ("GITHUB_PATH", path_file.as_os_str()),
+            ("GITHUB_ACTION_PATH", root().as_os_str()),
+            ("RUNNER_TEMP", dir.path().as_os_str()),
+            ("INPUT_VERSION", "".as_ref()),
+        ],
+    );
+    assert!(
+        located.status.success(),
+        "{}",
+        String::from_utf8_lossy(&located.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&outputs).unwrap(),
+        format!(
+            "found=true\nkey=checkout-{}-local\n",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+
+    let repo = common::init_repo(&dir.path().join("repo"));
+    let before = common::commit_file(&repo, "a.txt", "a\n", "a");
+    let after = common::commit_file(&repo, "app.env", &common::key_line(0), "key");
+    let event = dir.path().join("event.json");
+    std::fs::write(
+        &event,
+        format!(r#"{{"ref":"refs/heads/main","before":"{before}","after":"{after}","repository":{{"default_branch":"main"}}}}"#),
+    )
+    .unwrap();
+    let outputs = dir.path().join("scan-outputs");
+    let summary = dir.path().join("summary.md");
+    let sarif = dir.path().join("x.sarif");
+    let args = format!("--sarif {}", sarif.display());
+    let scan = |fail_on: &str| {
+        bash(
+            &step_script("Scan"),
+            &repo,
+            &[
+                ("GITHUB_EVENT_NAME", "push".as_ref()),
+                ("GITHUB_EVENT_PATH", event.as_os_str()),
+                ("GITHUB_OUTPUT", outputs.as_os_str()),
+                ("GITHUB_STEP_SUMMARY", summary.as_os_str()),
+                ("INPUT_MODE", "auto".as_ref()),
+                ("INPUT_VERIFY", "false".as_ref()),
+                ("INPUT_FAIL_ON", fail_on.as_ref()),
+                ("INPUT_ARGS", args.as_ref()),
+            ],
+        )
+    };
+    let failed = scan("any");
+    assert_eq!(
+        failed.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&failed.stderr)
+    );
+    assert!(String::from_utf8_lossy(&failed.stdout).starts_with("::error file=app.env,line=1,"));
+    assert_eq!(
+        std::fs::read_to_string(&outputs).unwrap(),
+        format!("findings=1\nlive=0\nsarif={}\n", sarif.display())
+    );
+    assert!(sarif.is_file());
+    assert_eq!(scan("never").status.code(), Some(0));
 }

@@ -171,3 +171,41 @@ fn try_repo_against_this_checkout() {
     let (ok, output) = pre_commit(&repo, home, &["try-repo", checkout_arg, HOOK]);
     assert!(ok, "clean staged content passes: {output}");
 }
+
+/// Both hooks run the same staged scan, once per commit; only the way the
+/// binary is provided differs. (Parsed by hand: a flat list of maps.)
+#[test]
+fn hooks_file_declares_both_hooks() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
+    )
+    .unwrap();
+    let mut hooks: Vec<std::collections::BTreeMap<String, String>> = Vec::new();
+    for line in text.lines().filter(|l| !l.trim_start().starts_with('#')) {
+        let Some((key, value)) = line.trim_start_matches("- ").trim().split_once(": ") else {
+            continue;
+        };
+        if line.starts_with("- ") {
+            hooks.push(Default::default());
+        }
+        if let Some(hook) = hooks.last_mut() {
+            hook.insert(key.to_string(), value.trim_matches('"').to_string());
+        }
+    }
+    let field = |id: &str, key: &str| -> String {
+        hooks
+            .iter()
+            .find(|h| h["id"] == id)
+            .unwrap_or_else(|| panic!("no hook {id}"))
+            .get(key)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(hooks.len(), 2);
+    for (id, language) in [("vastleaks", "rust"), (HOOK, "system")] {
+        assert_eq!(field(id, "language"), language);
+        assert_eq!(field(id, "entry"), "vastleaks scan --staged");
+        assert_eq!(field(id, "pass_filenames"), "false");
+        assert_eq!(field(id, "stages"), "[pre-commit]");
+    }
+}
