@@ -324,6 +324,15 @@ fn schedule_and_dispatch_audit_everything_deleted_branch_nothing() {
     .assert()
     .code(2)
     .stderr(predicates::str::contains("no commit range"));
+    ci(
+        &checkout,
+        "schedule",
+        &json!({}),
+        &["--since-commit", "HEAD~1"],
+    )
+    .assert()
+    .code(2)
+    .stderr(predicates::str::contains("decided by the event"));
 }
 
 #[test]
