@@ -236,13 +236,21 @@ fn action_steps_work_in_bash() {
         "{}",
         String::from_utf8_lossy(&located.stderr)
     );
-    assert_eq!(
-        std::fs::read_to_string(&outputs).unwrap(),
-        format!(
-            "found=true\nkey=checkout-{}-local\n",
+    let located = std::fs::read_to_string(&outputs).unwrap();
+    let key = located
+        .strip_prefix(&format!(
+            "found=true\nkey=checkout-{}-",
             env!("CARGO_PKG_VERSION")
-        )
-    );
+        ))
+        .and_then(|rest| rest.strip_suffix('\n'))
+        .unwrap_or_else(|| panic!("{located}"));
+    // This checkout is a git work tree (`uses: ./`): keyed on its commit.
+    if root().join(".git").exists() {
+        assert_eq!(key.len(), 40, "{key}");
+        assert!(key.bytes().all(|b| b.is_ascii_hexdigit()), "{key}");
+    } else {
+        assert_eq!(key, "local");
+    }
 
     let repo = common::init_repo(&dir.path().join("repo"));
     let before = common::commit_file(&repo, "a.txt", "a\n", "a");
