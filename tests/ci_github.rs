@@ -824,3 +824,35 @@ fn pull_request_from_unrelated_history_scans_all_its_commits() {
     assert_eq!(commits, set(&[&o1, &o2]), "{text}");
     assert!(text.contains("(none: unrelated histories)"), "{text}");
 }
+
+#[test]
+fn shallow_new_branch_and_force_push_are_exact() {
+    let remote = Remote::new();
+    for i in 0..5 {
+        remote.commit(&format!("a{i}"));
+    }
+    let fork = remote.rev("HEAD");
+    remote.push(&["main"]);
+    git(&remote.work(), &["checkout", "-q", "-b", "feat"]);
+    let f1 = remote.commit("f1");
+    let f2 = remote.commit("f2");
+    remote.push(&["feat"]);
+    git(&remote.work(), &["checkout", "-q", "main"]);
+    remote.commit("m1");
+    remote.push(&["main"]);
+
+    // New branch, single-branch shallow checkout of feat: main is fetched
+    // (its tip only) and both are deepened until they meet.
+    let checkout = remote.shallow_checkout("new", "feat");
+    let (text, commits) = plan(&checkout, "push", &push_event("refs/heads/feat", ZERO, &f2));
+    assert_eq!(commits, set(&[&f1, &f2]), "{text}");
+
+    // Force push whose old tip is gone, same kind of checkout.
+    let gone = "1234567890123456789012345678901234567890";
+    let checkout = remote.shallow_checkout("forced", "feat");
+    let mut event = push_event("refs/heads/feat", gone, &f2);
+    event["forced"] = json!(true);
+    let (text, commits) = plan(&checkout, "push", &event);
+    assert_eq!(commits, set(&[&f1, &f2]), "{text}");
+    assert!(text.contains(&format!("({})", &fork[..12])), "{text}");
+}

@@ -523,8 +523,14 @@ impl<'a> Planner<'a> {
             return Ok(Branch { name, commit });
         }
         let refspec = format!("+refs/heads/{name}:{tracking}");
+        // Shallow: only its tip; the range loop deepens it as needed.
+        let depth: &[&str] = if self.is_shallow()? {
+            &["--depth=1"]
+        } else {
+            &[]
+        };
         self.fetch(
-            &[],
+            depth,
             &[refspec],
             &format!("the default branch {name} is not in the checkout"),
         )?;
