@@ -856,3 +856,22 @@ fn shallow_new_branch_and_force_push_are_exact() {
     assert_eq!(commits, set(&[&f1, &f2]), "{text}");
     assert!(text.contains(&format!("({})", &fork[..12])), "{text}");
 }
+
+#[test]
+fn shallow_schedule_unshallows_before_the_audit() {
+    let remote = Remote::new();
+    commit_key(&remote, "old.env", 3);
+    git(&remote.work(), &["rm", "-q", "old.env"]);
+    git(&remote.work(), &["commit", "-q", "-m", "remove"]);
+    remote.commit("later");
+    remote.push(&["main"]);
+    let checkout = remote.shallow_checkout("checkout", "main");
+    let run = ci_run(&checkout, "schedule", &json!({}), &[]);
+    assert_eq!(run.code, 1, "{}", run.summary);
+    assert!(run.stdout.contains("file=old.env"), "{}", run.stdout);
+    assert!(run.summary.contains("--unshallow"), "{}", run.summary);
+    assert_eq!(
+        git(&checkout, &["rev-parse", "--is-shallow-repository"]),
+        "false"
+    );
+}
