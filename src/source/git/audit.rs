@@ -12,6 +12,8 @@
 //! by object, so every readable object is still scanned and each unreadable
 //! one is reported by id.
 
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
@@ -79,23 +81,67 @@ struct Sink<'a> {
     missing: Mutex<Vec<(ObjectId, ObjectId, String)>>,
     /// Submodule entries seen (their objects live in another repository).
     submodules: Mutex<Vec<String>>,
-    inventory: &'a Inventory<'a>,
+    inventory: &'a Inventory,
     max_file_size: u64,
     hash: gix::hash::Kind,
     bar: &'a ProgressBar,
     key_file_rules: bool,
 }
 
-/// Which objects the repository has: every pack index plus the loose
-/// objects, so a tree entry can be checked without reading the object.
-struct Inventory<'a> {
-    packs: Vec<&'a pack::index::File>,
-    loose: gix::hashtable::HashSet<ObjectId>,
+/// Which objects the repository has (packs and loose), so every tree entry
+/// can be checked without reading the object. Keyed on the first 8 bytes of
+/// the id: object ids are uniformly random, so that is a perfect hash, 8
+/// bytes per object (3 MB for 350,000 objects), and several times faster than
+/// a binary search in the pack indexes for the millions of tree entries of a
+/// long history. A missing object whose 64-bit prefix collides with a present
+/// one would go unreported: odds of about n^2 / 2^65.
+struct Inventory {
+    ids: HashSet<u64, BuildHasherDefault<PrefixHasher>>,
 }
 
-impl Inventory<'_> {
+impl Inventory {
+    fn new(packs: &[pack::Bundle], loose: &[(usize, ObjectId)]) -> Self {
+        let capacity = packs
+            .iter()
+            .map(|b| b.index.num_objects() as usize)
+            .sum::<usize>()
+            + loose.len();
+        let mut ids = HashSet::with_capacity_and_hasher(capacity, Default::default());
+        for bundle in packs {
+            for i in 0..bundle.index.num_objects() {
+                ids.insert(prefix(bundle.index.oid_at_index(i)));
+            }
+        }
+        ids.extend(loose.iter().map(|(_, id)| prefix(id)));
+        Inventory { ids }
+    }
+
     fn contains(&self, id: &gix::oid) -> bool {
-        self.packs.iter().any(|idx| idx.lookup(id).is_some()) || self.loose.contains(id)
+        self.ids.contains(&prefix(id))
+    }
+}
+
+fn prefix(id: &gix::oid) -> u64 {
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&id.as_bytes()[..8]);
+    u64::from_le_bytes(bytes)
+}
+
+/// The key already is a uniformly random 64-bit value: use it as the hash.
+#[derive(Default)]
+struct PrefixHasher(u64);
+
+impl Hasher for PrefixHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
     }
 }
 
@@ -105,7 +151,7 @@ impl<'a> Sink<'a> {
         request: &Request,
         hash: gix::hash::Kind,
         bar: &'a ProgressBar,
-        inventory: &'a Inventory<'a>,
+        inventory: &'a Inventory,
     ) -> Self {
         Sink {
             scanner,
@@ -335,10 +381,7 @@ pub fn scan(
         .sum::<u64>()
         + loose.len() as u64;
     let bar = progress_bar(request.progress, total);
-    let inventory = Inventory {
-        packs: bundles.iter().map(|b| &b.index).collect(),
-        loose: loose.iter().map(|(_, id)| *id).collect(),
-    };
+    let inventory = Inventory::new(&bundles, &loose);
     let mut totals = Totals::default();
     let threads = (request.jobs > 0).then_some(request.jobs);
 
@@ -628,9 +671,9 @@ pub fn progress_bar(show: bool, total: u64) -> ProgressBar {
         ProgressDrawTarget::term_like_with_hz(Box::new(ForcedStderr), 2)
     };
     let bar = ProgressBar::with_draw_target(Some(total), target);
-    if let Ok(style) =
-        ProgressStyle::with_template("{spinner} {pos}/{len} objects [{bar:30}] {per_sec} {eta}")
-    {
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} {human_pos}/{human_len} objects [{bar:30}] {elapsed}, about {eta} left",
+    ) {
         bar.set_style(style.progress_chars("=> "));
     }
     bar
