@@ -243,7 +243,10 @@ pub enum CiProvider {
 /// scan option (`--rules`, `--baseline`, `--ignore-file`, `--verify`,
 /// `--fail-on`, ...) applies as in `scan`.
 #[derive(Debug, Args)]
-#[command(mut_arg("format", |arg| arg.default_value("github")))]
+#[command(
+    mut_arg("format", |arg| arg.default_value("github")),
+    mut_arg("paths", |arg| arg.help("The repository to scan (where actions/checkout put it)"))
+)]
 pub struct CiGithubArgs {
     /// auto: the event's commits (full history on schedule/workflow_dispatch); full: all
     /// history; range: the event's commits, an error for events without any.
@@ -254,7 +257,8 @@ pub struct CiGithubArgs {
     #[arg(long, value_name = "FILE")]
     pub sarif: Option<PathBuf>,
 
-    /// Print what the event calls for (the commits to scan) and stop: no scan, no files written.
+    /// Print what the event calls for (the commits to scan) and stop: no scan and no report
+    /// files (missing history may still be fetched).
     #[arg(long)]
     pub dry_run: bool,
 
