@@ -102,13 +102,6 @@ pub struct ScanArgs {
     pub output: OutputArgs,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ProgressWhen {
-    Auto,
-    Always,
-    Never,
-}
-
 /// Checking keys against the Vast API.
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Verification")]
@@ -167,6 +160,13 @@ pub struct RevokeArgs {
 
     #[command(flatten)]
     pub scan: ScanArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressWhen {
+    Auto,
+    Always,
+    Never,
 }
 
 /// How results are shown.
