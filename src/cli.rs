@@ -28,6 +28,10 @@ pub enum Command {
     Scan(ScanArgs),
     /// List or check the detection rules.
     Rules(RulesArgs),
+    /// Install a git pre-commit hook that scans the staged content of each commit.
+    InstallHook(InstallHookArgs),
+    /// Run as a CI step: decide from the CI's environment what to scan, scan it, report for the CI.
+    Ci(CiArgs),
     /// Scan, verify, and revoke the keys that are live (dry run unless --yes).
     Revoke(RevokeArgs),
 }
@@ -212,6 +216,81 @@ pub enum RulesAction {
     List,
     /// Compile every rule and check all examples and negative examples.
     Check,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallHookArgs {
+    /// The repository to protect (any directory inside its working tree).
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub repo: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CiArgs {
+    #[command(subcommand)]
+    pub provider: CiProvider,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CiProvider {
+    /// GitHub Actions: reads GITHUB_EVENT_NAME/GITHUB_EVENT_PATH, scans the pushed or
+    /// pull-request commits (or all history on schedule/workflow_dispatch), writes
+    /// annotations, the job summary, a SARIF file and step outputs.
+    Github(CiGithubArgs),
+}
+
+/// `vastleaks ci github`. The positional PATH is the repository; every other
+/// scan option (`--rules`, `--baseline`, `--ignore-file`, `--verify`,
+/// `--fail-on`, ...) applies as in `scan`.
+#[derive(Debug, Args)]
+#[command(
+    mut_arg("format", |arg| arg.default_value("github")),
+    mut_arg("paths", |arg| arg.help("The repository to scan (where actions/checkout put it)"))
+)]
+pub struct CiGithubArgs {
+    /// auto: the event's commits (full history on schedule/workflow_dispatch); full: all
+    /// history; range: the event's commits, an error for events without any.
+    #[arg(long, value_enum, default_value_t = CiMode::Auto)]
+    pub mode: CiMode,
+
+    /// Where to write the SARIF report (default: $RUNNER_TEMP/vastleaks.sarif).
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+
+    /// Print what the event calls for (the commits to scan) and stop: no scan and no report
+    /// files (missing history may still be fetched).
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// The git remote to fetch missing history from.
+    #[arg(long, value_name = "NAME", default_value = "origin")]
+    pub remote: String,
+
+    /// The triggering event (set by GitHub Actions).
+    #[arg(long, env = "GITHUB_EVENT_NAME", value_name = "NAME")]
+    pub event_name: Option<String>,
+
+    /// The event payload, JSON (set by GitHub Actions).
+    #[arg(long, env = "GITHUB_EVENT_PATH", value_name = "FILE")]
+    pub event_path: Option<PathBuf>,
+
+    /// Markdown job summary to append to (set by GitHub Actions).
+    #[arg(long, env = "GITHUB_STEP_SUMMARY", value_name = "FILE")]
+    pub step_summary: Option<PathBuf>,
+
+    /// Step outputs file to append to (set by GitHub Actions).
+    #[arg(long, env = "GITHUB_OUTPUT", value_name = "FILE")]
+    pub github_output: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub scan: ScanArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CiMode {
+    Auto,
+    Full,
+    Range,
 }
 
 /// Parses `123`, `64K`, `100M`, `2G` (binary units).

@@ -4,9 +4,11 @@
 //! bytes to the [`matcher`], which yields [`finding`]s; suppressions filter
 //! them; later stages may verify or revoke; [`report`] renders the result.
 
+pub mod ci;
 pub mod cli;
 pub mod commands;
 pub mod finding;
+pub mod gitcli;
 pub mod matcher;
 pub mod report;
 pub mod revoke;

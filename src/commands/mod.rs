@@ -1,6 +1,8 @@
 //! One module per subcommand. Each turns parsed arguments into work on the
 //! library and returns an [`Exit`].
 
+pub mod ci;
+pub mod install_hook;
 pub mod revoke;
 pub mod rules;
 pub mod scan;
@@ -31,6 +33,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Scan(args) => scan::run(&args),
         Command::Rules(args) => rules::run(&args),
+        Command::InstallHook(args) => install_hook::run(&args),
+        Command::Ci(args) => ci::run(&args),
         Command::Revoke(args) => revoke::run(&args),
     }
 }

@@ -35,7 +35,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Exit> {
 
 /// The verifier when `--verify` is on; checks the options that depend on it.
 pub fn prepare_verifier(args: &VerifyArgs) -> anyhow::Result<Option<Verifier>> {
-    if args.fail_on != FailOn::Any && !args.verify {
+    if matches!(args.fail_on, FailOn::Live | FailOn::Unknown) && !args.verify {
         bail!("--fail-on live/unknown needs --verify (without it every finding counts)");
     }
     if !args.verify {
@@ -45,7 +45,7 @@ pub fn prepare_verifier(args: &VerifyArgs) -> anyhow::Result<Option<Verifier>> {
 }
 
 /// `--only-live`: drops findings whose key is not verified live.
-fn keep_only_live(report: &mut Report) {
+pub fn keep_only_live(report: &mut Report) {
     let before = report.findings.len();
     report
         .findings

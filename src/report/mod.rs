@@ -15,8 +15,10 @@ use crate::rules::Rule;
 use crate::scan::Problem;
 use crate::suppress::StaleIgnore;
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 
 /// Output formats.
@@ -30,6 +32,10 @@ pub enum Format {
     Jsonl,
     /// SARIF 2.1.0, for GitHub code scanning.
     Sarif,
+    /// GitHub Actions `::error file=...,line=...::` annotations.
+    Github,
+    /// A Markdown summary table (GitHub job summary, merge-request notes).
+    Markdown,
 }
 
 /// Everything a scan found and saw.
@@ -96,6 +102,8 @@ pub fn write(
         Format::Json => json::write_document(report, options, out),
         Format::Jsonl => json::write_lines(report, options, out),
         Format::Sarif => sarif::write(report, options, out),
+        Format::Github => github::write(report, options, out),
+        Format::Markdown => markdown::write(report, options, out),
     }
 }
 

@@ -296,6 +296,9 @@ pub enum FailOn {
     Live,
     /// Keys verified live or whose status is unknown (anything not confirmed revoked).
     Unknown,
+    /// No finding: report only (errors still exit 2). For CI steps that
+    /// should annotate without failing.
+    Never,
 }
 
 impl FailOn {
@@ -305,6 +308,7 @@ impl FailOn {
             FailOn::Any => true,
             FailOn::Live => status == Some(VerifyStatus::Live),
             FailOn::Unknown => status != Some(VerifyStatus::Revoked),
+            FailOn::Never => false,
         }
     }
 }

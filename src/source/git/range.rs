@@ -135,20 +135,36 @@ pub fn scan(
             parentless += usize::from(!parents.is_empty());
             parent_trees = vec![None];
         }
+        // A merge introduces only what differs from *every* parent (what a
+        // conflict resolution wrote). What it brings in unchanged from one
+        // side belongs to that side: scanned with that side's commits when
+        // they are in the range, and not the range's when they are not (a
+        // pull request that merges main must not report main's keys).
+        let mut per_parent: Vec<Vec<(ObjectId, String)>> = Vec::new();
         for parent_tree in parent_trees {
+            let mut added = Vec::new();
             tree::diff(
                 repo,
                 parent_tree,
                 tree_id,
                 id,
-                &mut |blob, path| {
-                    introduced.entry(blob).or_insert_with(|| {
-                        order.push(blob);
-                        (*id, path)
-                    });
-                },
+                &mut |blob, path| added.push((blob, path)),
                 &mut |p| collector.problem(p.path, p.kind, p.message),
             );
+            per_parent.push(added);
+        }
+        let others: Vec<std::collections::HashSet<(ObjectId, String)>> = per_parent
+            .iter()
+            .skip(1)
+            .map(|added| added.iter().cloned().collect())
+            .collect();
+        for (blob, path) in per_parent.into_iter().next().unwrap_or_default() {
+            if others.iter().all(|set| set.contains(&(blob, path.clone()))) {
+                introduced.entry(blob).or_insert_with(|| {
+                    order.push(blob);
+                    (*id, path)
+                });
+            }
         }
     }
     if parentless > 0 {

@@ -1,0 +1,390 @@
+//! `vastleaks ci github`: the whole GitHub Actions step.
+//!
+//! Reads `GITHUB_EVENT_NAME` and the payload at `GITHUB_EVENT_PATH`, decides
+//! what to scan ([`super::plan`]), scans it, then writes:
+//! - annotations on stdout (`--format github` by default), which the runner
+//!   turns into `::error` marks on the files;
+//! - the Markdown summary appended to `GITHUB_STEP_SUMMARY`;
+//! - a SARIF file, every run (empty results when clean), for
+//!   `github/codeql-action/upload-sarif`;
+//! - `findings`, `live` and `sarif` appended to `GITHUB_OUTPUT`.
+//!
+//! The action's YAML only installs the binary and calls this, so the logic
+//! is tested here, against real repositories, not in YAML.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use serde_json::Value;
+use termcolor::NoColor;
+
+use super::plan::{self, Mode, Plan, Planner};
+use crate::cli::{CiGithubArgs, CiMode, ProgressWhen};
+use crate::commands::Exit;
+use crate::finding::VerifyStatus;
+use crate::gitcli::Git;
+use crate::report::{self, Format, RenderOptions, Report, Summary};
+use crate::rules::RuleSet;
+
+pub fn run(args: &CiGithubArgs) -> anyhow::Result<Exit> {
+    let result = run_step(args);
+    if let Err(err) = &result {
+        // A failed step must say why where people look: the summary page and
+        // an annotation, not only the raw log. Best effort: the error itself
+        // is what the step reports.
+        let message = format!("{err:#}");
+        let _ = writeln!(
+            std::io::stdout(),
+            "::error title=vastleaks::{}",
+            crate::report::github::escape_data(&message)
+        );
+        if let Some(summary) = &args.step_summary {
+            let text = format!(
+                "## vastleaks: the scan did not run\n\n{}\n",
+                crate::report::markdown::text(&message)
+            );
+            let _ = append(summary, text.as_bytes());
+        }
+    }
+    result
+}
+
+fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
+    if args.scan.output.show_secrets {
+        bail!("--show-secrets is refused in CI: annotations, the job summary and SARIF are visible to anyone who can read the run; drop the option");
+    }
+    if args.scan.staged || args.scan.since_commit.is_some() || args.scan.branch.is_some() {
+        bail!("--staged, --since-commit and --branch are decided by the event in `ci github`; drop them (use --mode full for a full audit, or `vastleaks scan --git BASE..HEAD` for a range of your own)");
+    }
+    let repo = repository(args)?;
+    let event = args.event_name.as_deref().context(
+        "GITHUB_EVENT_NAME is not set: `vastleaks ci github` runs inside GitHub Actions (or pass --event-name and --event-path); elsewhere use `vastleaks scan --git`",
+    )?;
+    let payload = read_payload(args.event_path.as_deref())?;
+    let mode = match args.mode {
+        CiMode::Auto => Mode::Auto,
+        CiMode::Full => Mode::Full,
+        CiMode::Range => Mode::Range,
+    };
+    let request = plan::request(event, &payload, mode)?;
+    let rules = crate::commands::scan::load_rules(&args.scan.rule_files)?;
+    // Bad API options are usage errors, found before any fetch or scan.
+    let verifier = crate::commands::scan::prepare_verifier(&args.scan.verify)?;
+    let git = Git::new(&repo);
+    let mut planner = Planner::new(&git, &args.remote);
+    let plan = planner.plan(&request)?;
+
+    if args.dry_run {
+        print_plan(&plan, &planner.fetched)?;
+        return Ok(Exit::Clean);
+    }
+
+    let mut report = scan(&plan, &git, args, &repo, &rules)?;
+    let mut notes = vec![plan.reason().to_string()];
+    if let Plan::Commits { commits, .. } = &plan {
+        notes.push(format!(
+            "{} commit{} scanned",
+            commits.len(),
+            if commits.len() == 1 { "" } else { "s" }
+        ));
+    }
+    notes.extend(planner.fetched.iter().cloned());
+    notes.append(&mut report.summary.notes);
+    report.summary.notes = notes;
+    if let Some(verifier) = &verifier {
+        verifier.verify_report(&mut report);
+    }
+    if args.scan.verify.only_live {
+        crate::commands::scan::keep_only_live(&mut report);
+    }
+
+    let sarif = sarif_path(args);
+    std::fs::write(&sarif, render(Format::Sarif, &report, &rules)?)
+        .with_context(|| format!("--sarif {}: cannot write the SARIF file", sarif.display()))?;
+    if let Some(summary) = &args.step_summary {
+        append(summary, &render(Format::Markdown, &report, &rules)?)
+            .with_context(|| format!("GITHUB_STEP_SUMMARY {}", summary.display()))?;
+    }
+    let live = live_keys(&report);
+    if let Some(outputs) = &args.github_output {
+        let text = [
+            output_line("findings", &report.findings.len().to_string()),
+            output_line("live", &live.to_string()),
+            output_line("sarif", &sarif.to_string_lossy()),
+        ]
+        .concat();
+        append(outputs, text.as_bytes())
+            .with_context(|| format!("GITHUB_OUTPUT {}", outputs.display()))?;
+    }
+    match workspace_prefix(&git) {
+        Some(prefix) if args.scan.output.format == Format::Github => {
+            crate::commands::scan::emit(&prefixed(&report, &prefix), &rules, &args.scan.output)?
+        }
+        _ => crate::commands::scan::emit(&report, &rules, &args.scan.output)?,
+    }
+
+    Ok(crate::commands::scan::exit_for(
+        &report,
+        args.scan.verify.fail_on,
+    ))
+}
+
+/// The one repository the step scans (the positional PATH, default `.`).
+fn repository(args: &CiGithubArgs) -> anyhow::Result<PathBuf> {
+    match args.scan.paths.as_slice() {
+        [path] if path.is_dir() => Ok(path.clone()),
+        [path] => bail!(
+            "{}: not a directory; pass the repository checked out by actions/checkout (the `path` input)",
+            path.display()
+        ),
+        paths => bail!(
+            "`ci github` scans one repository, got {} paths; run one step per repository",
+            paths.len()
+        ),
+    }
+}
+
+fn read_payload(path: Option<&Path>) -> anyhow::Result<Value> {
+    let Some(path) = path else {
+        bail!("GITHUB_EVENT_PATH is not set: pass --event-path FILE with the event payload (JSON)");
+    };
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "GITHUB_EVENT_PATH {}: cannot read the event payload",
+            path.display()
+        )
+    })?;
+    serde_json::from_str(&text).with_context(|| {
+        format!(
+            "GITHUB_EVENT_PATH {}: the event payload is not valid JSON",
+            path.display()
+        )
+    })
+}
+
+/// `--dry-run`: what would be scanned, one commit per line.
+fn print_plan(plan: &Plan, fetched: &[String]) -> anyhow::Result<()> {
+    let mut text = format!("plan: {}\n", plan.reason());
+    for line in fetched {
+        text.push_str(&format!("note: {line}\n"));
+    }
+    match plan {
+        Plan::Nothing { .. } => text.push_str("scan: nothing\n"),
+        Plan::Full { .. } => text.push_str("scan: full history\n"),
+        Plan::Commits { commits, .. } => {
+            text.push_str(&format!("scan: {} commits\n", commits.len()));
+            for commit in commits {
+                text.push_str(commit);
+                text.push('\n');
+            }
+        }
+    }
+    // `--dry-run | head` must not fail.
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to standard output"),
+    }
+}
+
+/// Runs the scan the plan calls for through the same code as `scan --git`
+/// (full audit) and `scan --since-commit BASE --branch TIP` (commits).
+fn scan(
+    plan: &Plan,
+    git: &Git,
+    args: &CiGithubArgs,
+    repo: &Path,
+    rules: &RuleSet,
+) -> anyhow::Result<Report> {
+    let mut scan_args = args.scan.clone();
+    scan_args.paths = vec![repo.to_path_buf()];
+    scan_args.staged = false;
+    scan_args.progress = ProgressWhen::Never;
+    match plan {
+        Plan::Nothing { .. } => Ok(empty_report()),
+        Plan::Commits { commits, .. } if commits.is_empty() => Ok(empty_report()),
+        Plan::Full { .. } => {
+            scan_args.git = true;
+            scan_args.since_commit = None;
+            scan_args.branch = None;
+            crate::commands::scan::collect(&scan_args, rules)
+        }
+        Plan::Commits { tips, excludes, .. } => {
+            let [tip] = tips.as_slice() else {
+                bail!("internal: a commit plan has one tip, got {}", tips.len());
+            };
+            scan_args.git = true;
+            scan_args.since_commit = Some(range_base(git, tip, excludes)?);
+            scan_args.branch = Some(tip.clone());
+            crate::commands::scan::collect(&scan_args, rules)
+        }
+    }
+}
+
+fn empty_report() -> Report {
+    Report {
+        summary: Summary {
+            mode: "range".to_string(),
+            ..Summary::default()
+        },
+        ..Report::default()
+    }
+}
+
+/// One commit whose ancestry is exactly what `tip --not excludes` leaves
+/// out, for the range scan (`BASE..TIP`), which hides a single base.
+///
+/// The boundary of the set (`git rev-list --boundary`: excluded parents of
+/// included commits) hides exactly the same commits as `excludes`. It is
+/// usually a single commit (the fork point, `before`, the merge base). When
+/// it is several (a new branch that merged two others) or none (the whole
+/// ancestry of the tip), a commit object is written whose parents are the
+/// boundary (an empty root commit for none): hiding its ancestry hides
+/// exactly the boundary's. The object is unreferenced and left for `git gc`;
+/// in a CI checkout it is discarded with the runner.
+fn range_base(git: &Git, tip: &str, excludes: &[String]) -> anyhow::Result<String> {
+    let mut args = vec![
+        "rev-list".to_string(),
+        "--boundary".to_string(),
+        tip.to_string(),
+    ];
+    if !excludes.is_empty() {
+        args.push("--not".to_string());
+        args.extend(excludes.iter().cloned());
+    }
+    let mut boundary: Vec<String> = git
+        .words(&args)?
+        .into_iter()
+        .filter_map(|word| word.strip_prefix('-').map(str::to_string))
+        .collect();
+    boundary.sort();
+    boundary.dedup();
+    if let [single] = boundary.as_slice() {
+        return Ok(single.clone());
+    }
+    let empty_tree = git.run(["mktree"])?;
+    let mut args = vec![
+        "-c".to_string(),
+        "user.name=vastleaks".to_string(),
+        "-c".to_string(),
+        "user.email=vastleaks@localhost".to_string(),
+        "commit-tree".to_string(),
+        "--no-gpg-sign".to_string(),
+        empty_tree,
+        "-m".to_string(),
+        "vastleaks: base of a CI scan range (unreferenced, safe to gc)".to_string(),
+    ];
+    for parent in &boundary {
+        args.push("-p".to_string());
+        args.push(parent.clone());
+    }
+    git.run(&args)
+        .context("cannot write the range base commit; is the checkout writable?")
+}
+
+/// Where the repository sits inside `GITHUB_WORKSPACE` (`sub/dir/`), when
+/// actions/checkout was given a `path`: annotation `file=` values are
+/// relative to the workspace, finding paths to the repository.
+fn workspace_prefix(git: &Git) -> Option<String> {
+    let workspace = std::fs::canonicalize(std::env::var_os("GITHUB_WORKSPACE")?).ok()?;
+    let top = std::fs::canonicalize(git.run(["rev-parse", "--show-toplevel"]).ok()?).ok()?;
+    let relative = top.strip_prefix(&workspace).ok()?;
+    if relative.as_os_str().is_empty() {
+        return None;
+    }
+    let mut prefix = relative.to_string_lossy().replace('\\', "/");
+    prefix.push('/');
+    Some(prefix)
+}
+
+/// A copy of the report whose finding paths start with `prefix`.
+fn prefixed(report: &Report, prefix: &str) -> Report {
+    let mut findings = report.findings.clone();
+    for finding in &mut findings {
+        if let Some(path) = &mut finding.location.path {
+            path.insert_str(0, prefix);
+        }
+    }
+    Report {
+        findings,
+        problems: report.problems.clone(),
+        stale_ignores: report.stale_ignores.clone(),
+        summary: report.summary.clone(),
+    }
+}
+
+/// Distinct keys verified live.
+fn live_keys(report: &Report) -> usize {
+    let mut live: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.verification.as_ref().map(|v| v.status) == Some(VerifyStatus::Live))
+        .map(|f| &f.fingerprint)
+        .collect();
+    live.sort();
+    live.dedup();
+    live.len()
+}
+
+/// Absolute, so the `sarif` output means the same file in later steps
+/// whatever their working directory.
+fn sarif_path(args: &CiGithubArgs) -> PathBuf {
+    let path = match &args.sarif {
+        Some(path) => path.clone(),
+        None => std::env::var_os("RUNNER_TEMP")
+            .map(PathBuf::from)
+            .unwrap_or_else(std::env::temp_dir)
+            .join("vastleaks.sarif"),
+    };
+    std::path::absolute(&path).unwrap_or(path)
+}
+
+/// Renders for a file the runner publishes. Keys are always redacted here:
+/// annotations, summaries and SARIF are readable by anyone who can read the run.
+fn render(format: Format, report: &Report, rules: &RuleSet) -> anyhow::Result<Vec<u8>> {
+    let options = RenderOptions {
+        show_secrets: false,
+        rules: rules.rules(),
+    };
+    let mut out = NoColor::new(Vec::new());
+    report::write(format, report, &options, &mut out)?;
+    Ok(out.into_inner())
+}
+
+/// Appends to a file the runner reads after the step (summary, outputs).
+fn append(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .context("cannot open the file for appending")?;
+    file.write_all(bytes).context("cannot append")
+}
+
+/// One `GITHUB_OUTPUT` entry: `name=value`, or the heredoc form when the
+/// value has a line break (a path could).
+pub fn output_line(name: &str, value: &str) -> String {
+    if value.contains(['\n', '\r']) {
+        let mut delimiter = String::from("VASTLEAKS_EOF");
+        while value.contains(&delimiter) {
+            delimiter.push('_');
+        }
+        format!("{name}<<{delimiter}\n{value}\n{delimiter}\n")
+    } else {
+        format!("{name}={value}\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_use_heredoc_only_when_needed() {
+        assert_eq!(output_line("findings", "2"), "findings=2\n");
+        assert_eq!(
+            output_line("sarif", "a\nVASTLEAKS_EOF"),
+            "sarif<<VASTLEAKS_EOF_\na\nVASTLEAKS_EOF\nVASTLEAKS_EOF_\n"
+        );
+    }
+}

@@ -1,0 +1,339 @@
+//! A Markdown summary: a heading that says whether keys were found, a table
+//! of findings (redacted key, file:line, commit, verification, what to do)
+//! and the steps to fix a leak. Written for GitHub's job summary
+//! (`GITHUB_STEP_SUMMARY`) but plain GitHub-flavoured Markdown, so any CI that
+//! renders Markdown (GitLab merge-request notes, Gitea) can show it.
+//!
+//! Every value that comes from scanned data (paths, commit summaries) is
+//! escaped: a file named `a|b<img>.env` must not break the table or inject
+//! HTML into the summary page.
+
+use std::io::{self, Write};
+
+use super::{RenderOptions, Report};
+use crate::finding::{Finding, VerifyStatus};
+use crate::scan::ProblemKind;
+use crate::suppress::IGNORE_FILE_NAME;
+
+/// GitHub truncates a step summary above 1 MiB; past this many rows the
+/// table says how many were left out and points at the SARIF/JSON report.
+pub const MAX_ROWS: usize = 500;
+
+pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let summary = &report.summary;
+    let live = report
+        .findings
+        .iter()
+        .filter(|f| f.verification.as_ref().map(|v| v.status) == Some(VerifyStatus::Live))
+        .count();
+    if report.findings.is_empty() {
+        writeln!(out, "## vastleaks: no Vast API keys found")?;
+    } else {
+        write!(
+            out,
+            "## vastleaks: {} leaked Vast API key{} ({} finding{})",
+            summary.keys,
+            plural(summary.keys),
+            report.findings.len(),
+            plural(report.findings.len() as u64)
+        )?;
+        if live > 0 {
+            write!(out, ", {live} live")?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(out)?;
+    for note in &summary.notes {
+        writeln!(out, "- {}", text(note))?;
+    }
+    let mut line = format!(
+        "- Scanned {} {} ({})",
+        summary.scanned,
+        match (summary.mode.as_str(), summary.scanned == 1) {
+            ("files", true) => "file",
+            ("files", false) => "files",
+            ("stdin", true) => "input",
+            ("stdin", false) => "inputs",
+            (_, true) => "object",
+            (_, false) => "objects",
+        },
+        super::human_bytes(summary.bytes)
+    );
+    for (count, what) in [
+        (summary.suppressed, "suppressed"),
+        (summary.skipped, "skipped"),
+        (summary.errors, "errors"),
+    ] {
+        if count > 0 {
+            line.push_str(&format!(", {count} {what}"));
+        }
+    }
+    writeln!(out, "{line}.")?;
+
+    if !report.findings.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "| Key | Location | Commit | Verification | What to do |"
+        )?;
+        writeln!(out, "| --- | --- | --- | --- | --- |")?;
+        for finding in report.findings.iter().take(MAX_ROWS) {
+            write_row(finding, options.show_secrets, out)?;
+        }
+        if report.findings.len() > MAX_ROWS {
+            writeln!(out)?;
+            writeln!(
+                out,
+                "{} more findings not shown; see the SARIF or JSON report.",
+                report.findings.len() - MAX_ROWS
+            )?;
+        }
+        writeln!(out)?;
+        writeln!(out, "**What to do with a leaked key**")?;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "1. Revoke it first: anyone who saw the commit can use it. Delete it at <https://cloud.vast.ai/manage-keys/> or run `vastleaks revoke`."
+        )?;
+        writeln!(
+            out,
+            "2. Then remove it: delete it from the file and, if it was committed, rewrite history (`git filter-repo --replace-text`) and force-push. A code-scanning alert closes once the key leaves HEAD, but the key stays in git history until history is rewritten."
+        )?;
+        writeln!(
+            out,
+            "3. Or accept it (a test fixture, a key already revoked): add its fingerprint to `{IGNORE_FILE_NAME}`, or put `vastleaks:allow` on its line."
+        )?;
+    }
+
+    let problems: Vec<_> = report.problems.iter().take(MAX_ROWS).collect();
+    if !problems.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "<details><summary>Problems ({})</summary>",
+            report.problems.len()
+        )?;
+        writeln!(out)?;
+        for problem in problems {
+            let what = match problem.kind {
+                ProblemKind::Skipped => "skipped",
+                ProblemKind::Error => "error",
+            };
+            writeln!(
+                out,
+                "- {what}: {}: {}",
+                text(&problem.path),
+                text(&problem.message)
+            )?;
+        }
+        writeln!(out)?;
+        writeln!(out, "</details>")?;
+    }
+    Ok(())
+}
+
+fn write_row(finding: &Finding, show_secrets: bool, out: &mut dyn Write) -> io::Result<()> {
+    let key = format!(
+        "`{}`<br>fingerprint `{}`",
+        finding.secret.display(show_secrets),
+        finding.fingerprint
+    );
+    let location = match &finding.location.path {
+        Some(path) => format!("{}:{}", text(path), finding.location.line),
+        None => match &finding.git {
+            Some(git) => format!("object `{}`", short(&git.object)),
+            None => format!("stdin:{}", finding.location.line),
+        },
+    };
+    let commit = match &finding.git {
+        Some(git) => {
+            let mut cell = match &git.commit {
+                Some(commit) => format!("`{}`", short(commit)),
+                None => "unreachable".to_string(),
+            };
+            if let Some(summary) = &git.summary {
+                cell.push_str(&format!(" {}", text(summary)));
+            }
+            match git.at_head {
+                Some(true) => cell.push_str("<br>still at HEAD"),
+                Some(false) => cell.push_str("<br>history only"),
+                None => {}
+            }
+            cell
+        }
+        None => "-".to_string(),
+    };
+    let status = finding.verification.as_ref().map(|v| v.status);
+    let verification = match &finding.verification {
+        Some(v) => match v.reason {
+            Some(reason) => format!("{} ({reason})", v.status),
+            None => match v.status {
+                VerifyStatus::Live => "**live**".to_string(),
+                other => other.to_string(),
+            },
+        },
+        None => "not checked".to_string(),
+    };
+    let committed = finding.git.is_some();
+    let todo = match (status, committed) {
+        (Some(VerifyStatus::Revoked), true) => "Already dead: rewrite history or accept",
+        (Some(VerifyStatus::Revoked), false) => "Already dead: remove it or accept",
+        (Some(VerifyStatus::Live), true) => "**Revoke now**, then rewrite history or accept",
+        (Some(VerifyStatus::Live), false) => "**Revoke now**, then remove it or accept",
+        (_, true) => "Revoke, then rewrite history or accept",
+        (_, false) => "Revoke, then remove it or accept",
+    };
+    writeln!(
+        out,
+        "| {key} | {location} | {commit} | {verification} | {todo} |"
+    )
+}
+
+fn short(id: &str) -> &str {
+    &id[..id.len().min(12)]
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Escapes scanned text for a Markdown table cell: Markdown punctuation is
+/// backslash-escaped, HTML metacharacters become entities, line breaks become
+/// spaces (a raw newline ends the table row).
+pub fn text(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\r' | '\n' => out.push(' '),
+            // Only characters that start inline markup; `-`, `+` and `.`
+            // (and `#`) matter only at the start of a line, which a cell never is.
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '!' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{GitProvenance, Location, Secret, SourceKind, Verification};
+    use crate::report::Summary;
+    use crate::rules::Confidence;
+
+    fn key() -> String {
+        [
+            "0b96135e9524064d0e67f499198f921c",
+            "fa0ed9ba2727856331050ce20ce0ca39",
+        ]
+        .concat()
+    }
+
+    fn finding(path: &str) -> Finding {
+        let secret = Secret::new(key());
+        Finding {
+            rule_id: "vast.env-assignment".into(),
+            rule_name: "Vast API key assignment".into(),
+            confidence: Confidence::High,
+            fingerprint: secret.fingerprint(),
+            secret,
+            location: Location {
+                source: SourceKind::GitBlob,
+                path: Some(path.into()),
+                line: 7,
+                column: 1,
+                offset: 0,
+                binary: false,
+            },
+            git: None,
+            verification: None,
+        }
+    }
+
+    fn render(report: &Report) -> String {
+        let options = RenderOptions {
+            show_secrets: false,
+            rules: &[],
+        };
+        let mut out = Vec::new();
+        write(report, &options, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn escapes_table_breakers_and_html() {
+        assert_eq!(text("a|b<img src=x>\nc"), "a\\|b&lt;img src=x&gt; c");
+        assert_eq!(text("my_file.env"), "my\\_file.env");
+    }
+
+    #[test]
+    fn clean_report_says_so() {
+        let report = Report {
+            summary: Summary {
+                mode: "git".into(),
+                scanned: 12,
+                bytes: 2048,
+                notes: vec!["push to main: 2 commits".into()],
+                ..Summary::default()
+            },
+            ..Report::default()
+        };
+        assert_eq!(
+            render(&report),
+            "## vastleaks: no Vast API keys found\n\n- push to main: 2 commits\n- Scanned 12 objects (2.0 KiB).\n"
+        );
+    }
+
+    #[test]
+    fn table_row_per_finding_with_commit_and_verification() {
+        let mut committed = finding("config/a|b.env");
+        committed.git = Some(GitProvenance {
+            object: "b".repeat(40),
+            commit: Some("c".repeat(40)),
+            summary: Some("add <config>".into()),
+            reachable: true,
+            at_head: Some(false),
+            ..GitProvenance::default()
+        });
+        committed.verification = Some(Verification {
+            status: VerifyStatus::Live,
+            reason: None,
+            user_id: None,
+            key_id: None,
+        });
+        let report = Report {
+            findings: vec![committed, finding("x.env")],
+            summary: Summary {
+                mode: "git".into(),
+                keys: 1,
+                findings: 2,
+                ..Summary::default()
+            },
+            ..Report::default()
+        };
+        let md = render(&report);
+        assert!(
+            md.starts_with("## vastleaks: 1 leaked Vast API key (2 findings), 1 live\n"),
+            "{md}"
+        );
+        assert!(md.contains(
+            "| `0b96...ca39`<br>fingerprint `929683a167bc703e` | config/a\\|b.env:7 | `cccccccccccc` add &lt;config&gt;<br>history only | **live** | **Revoke now**, then rewrite history or accept |\n"
+        ), "{md}");
+        assert!(md.contains(
+            "| `0b96...ca39`<br>fingerprint `929683a167bc703e` | x.env:7 | - | not checked | Revoke, then remove it or accept |\n"
+        ), "{md}");
+        assert!(!md.contains(&key()));
+        assert!(md.contains("stays in git history"));
+    }
+}
