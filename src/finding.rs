@@ -232,6 +232,37 @@ impl Finding {
 }
 
 #[cfg(test)]
+impl Finding {
+    /// A finding of the env-assignment rule at `path:line:column`, for unit tests.
+    pub(crate) fn for_test(
+        key: &str,
+        source: SourceKind,
+        path: Option<&str>,
+        line: usize,
+        column: usize,
+    ) -> Finding {
+        let secret = Secret::new(key);
+        Finding {
+            rule_id: "vast.env-assignment".into(),
+            rule_name: "Vast API key assigned to a Vast-named variable".into(),
+            confidence: Confidence::High,
+            fingerprint: secret.fingerprint(),
+            secret,
+            location: Location {
+                source,
+                path: path.map(str::to_string),
+                line,
+                column,
+                offset: 0,
+                binary: false,
+            },
+            git: None,
+            verification: None,
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -199,28 +199,10 @@ impl IgnoreEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Location, Secret, SourceKind};
-    use crate::rules::Confidence;
+    use crate::finding::SourceKind;
 
     fn finding(key: &str, path: &str) -> Finding {
-        let secret = Secret::new(key);
-        Finding {
-            rule_id: "r".into(),
-            rule_name: "r".into(),
-            confidence: Confidence::High,
-            fingerprint: secret.fingerprint(),
-            secret,
-            location: Location {
-                source: SourceKind::File,
-                path: Some(path.into()),
-                line: 1,
-                column: 1,
-                offset: 0,
-                binary: false,
-            },
-            git: None,
-            verification: None,
-        }
+        Finding::for_test(key, SourceKind::File, Some(path), 1, 1)
     }
 
     const A: &str = "38392aa0acddf808be3f8bc7f74f69351f1992ce2f3f3b4455da3295706fb7ad";

@@ -365,31 +365,15 @@ pub fn write_diagnostics(
         )?;
     }
     let summary = &report.summary;
-    let unit = match summary.mode.as_str() {
-        "files" => "files",
-        "stdin" => "inputs",
-        "staged" => "staged blobs",
-        _ => "objects",
-    };
-    let mut line = format!(
-        "vastleaks: scanned {} {unit} ({}) in {:.2}s: {} finding{} ({} distinct key{})",
-        summary.scanned,
+    let line = format!(
+        "vastleaks: scanned {} ({}) in {:.2}s: {} ({}){}",
+        summary.scanned_phrase(),
         report::human_bytes(summary.bytes),
         summary.elapsed.as_secs_f64(),
-        summary.findings,
-        if summary.findings == 1 { "" } else { "s" },
-        summary.keys,
-        if summary.keys == 1 { "" } else { "s" },
+        report::plural(summary.findings, "finding"),
+        report::plural(summary.keys, "distinct key"),
+        summary.side_counts(),
     );
-    for (count, what) in [
-        (summary.suppressed, "suppressed"),
-        (summary.skipped, "skipped"),
-        (summary.errors, "errors"),
-    ] {
-        if count > 0 {
-            line.push_str(&format!(", {count} {what}"));
-        }
-    }
     writeln!(err, "{line}")?;
     if let Some(counts) = &summary.verification {
         let checked = counts.live + counts.revoked + counts.unknown;

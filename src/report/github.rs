@@ -117,10 +117,7 @@ pub fn escape_property(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{
-        GitProvenance, Location, Secret, SourceKind, UnknownReason, Verification,
-    };
-    use crate::rules::Confidence;
+    use crate::finding::{GitProvenance, SourceKind, UnknownReason, Verification};
 
     fn key() -> String {
         [
@@ -131,24 +128,7 @@ mod tests {
     }
 
     fn finding(path: Option<&str>) -> Finding {
-        let secret = Secret::new(key());
-        Finding {
-            rule_id: "vast.env-assignment".into(),
-            rule_name: "Vast API key assignment".into(),
-            confidence: Confidence::High,
-            fingerprint: secret.fingerprint(),
-            secret,
-            location: Location {
-                source: SourceKind::File,
-                path: path.map(str::to_string),
-                line: 3,
-                column: 9,
-                offset: 40,
-                binary: false,
-            },
-            git: None,
-            verification: None,
-        }
+        Finding::for_test(&key(), SourceKind::File, path, 3, 9)
     }
 
     #[test]
@@ -161,7 +141,7 @@ mod tests {
     fn annotation_is_one_line_redacted_and_escaped() {
         let line = annotation(&finding(Some("dir,1/we:ird%.env")), false);
         assert!(line.starts_with(
-            "::error file=dir%2C1/we%3Aird%25.env,line=3,col=9,title=Vast API key::Vast API key assignment 3839...b7ad (vast.env-assignment, fingerprint ae1a7957ddf97fc5)."
+            "::error file=dir%2C1/we%3Aird%25.env,line=3,col=9,title=Vast API key::Vast API key assigned to a Vast-named variable 3839...b7ad (vast.env-assignment, fingerprint ae1a7957ddf97fc5)."
         ), "{line}");
         assert!(!line.contains(&key()));
         assert!(!line.contains('\n'));

@@ -46,28 +46,12 @@ pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) 
     for note in &summary.notes {
         writeln!(out, "- {}", text(note))?;
     }
-    let mut line = format!(
-        "- Scanned {} {} ({})",
-        summary.scanned,
-        match (summary.mode.as_str(), summary.scanned == 1) {
-            ("files", true) => "file",
-            ("files", false) => "files",
-            ("stdin", true) => "input",
-            ("stdin", false) => "inputs",
-            (_, true) => "object",
-            (_, false) => "objects",
-        },
-        super::human_bytes(summary.bytes)
+    let line = format!(
+        "- Scanned {} ({}){}",
+        summary.scanned_phrase(),
+        super::human_bytes(summary.bytes),
+        summary.side_counts()
     );
-    for (count, what) in [
-        (summary.suppressed, "suppressed"),
-        (summary.skipped, "skipped"),
-        (summary.errors, "errors"),
-    ] {
-        if count > 0 {
-            line.push_str(&format!(", {count} {what}"));
-        }
-    }
     writeln!(out, "{line}.")?;
 
     if !report.findings.is_empty() {
@@ -228,9 +212,8 @@ pub fn text(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{GitProvenance, Location, Secret, SourceKind, Verification};
+    use crate::finding::{GitProvenance, SourceKind, Verification};
     use crate::report::Summary;
-    use crate::rules::Confidence;
 
     fn key() -> String {
         [
@@ -241,24 +224,7 @@ mod tests {
     }
 
     fn finding(path: &str) -> Finding {
-        let secret = Secret::new(key());
-        Finding {
-            rule_id: "vast.env-assignment".into(),
-            rule_name: "Vast API key assignment".into(),
-            confidence: Confidence::High,
-            fingerprint: secret.fingerprint(),
-            secret,
-            location: Location {
-                source: SourceKind::GitBlob,
-                path: Some(path.into()),
-                line: 7,
-                column: 1,
-                offset: 0,
-                binary: false,
-            },
-            git: None,
-            verification: None,
-        }
+        Finding::for_test(&key(), SourceKind::GitBlob, Some(path), 7, 1)
     }
 
     fn render(report: &Report) -> String {

@@ -73,6 +73,41 @@ pub struct Summary {
     pub verification: Option<crate::verify::VerifyCounts>,
 }
 
+impl Summary {
+    /// "12 files", "1 staged blob", "3 objects": what was scanned, pluralised.
+    pub fn scanned_phrase(&self) -> String {
+        let unit = match self.mode.as_str() {
+            "files" => "file",
+            "stdin" => "input",
+            "staged" => "staged blob",
+            _ => "object",
+        };
+        plural(self.scanned, unit)
+    }
+
+    /// ", 2 suppressed, 1 skipped, 1 errors": the non-zero side counts.
+    pub fn side_counts(&self) -> String {
+        [
+            (self.suppressed, "suppressed"),
+            (self.skipped, "skipped"),
+            (self.errors, "errors"),
+        ]
+        .iter()
+        .filter(|(count, _)| *count > 0)
+        .map(|(count, what)| format!(", {count} {what}"))
+        .collect()
+    }
+}
+
+/// `3 findings`, `1 finding`.
+pub fn plural(count: u64, noun: &str) -> String {
+    if count == 1 {
+        format!("{count} {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
 /// Options shared by every format.
 pub struct RenderOptions<'a> {
     pub show_secrets: bool,
