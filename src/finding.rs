@@ -53,6 +53,34 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Replaces every run of exactly 64 lowercase hex digits in `text` by its
+/// redacted form. For free text that reports repeat, such as a commit summary:
+/// a message that leaked a key must not leak it again through the report.
+pub fn redact_key_shapes(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let is_hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_hex(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && is_hex(bytes[i]) {
+            i += 1;
+        }
+        if i - start == 64 {
+            out.push_str(&text[copied..start]);
+            out.push_str(&Secret::new(&text[start..i]).redacted());
+            copied = i;
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
 /// Content-keyed identity of a key: the first 16 hex digits of
 /// SHA-256("vastleaks:v1:" + key). It depends on the key alone, so it survives
 /// rebases, squashes, renames and moved lines, and it is what ignore files,
@@ -274,6 +302,21 @@ mod tests {
         assert_eq!(secret.redacted(), "3839...b7ad");
         assert!(!format!("{secret:?}").contains(KEY));
         assert_eq!(secret.display(true), KEY);
+    }
+
+    #[test]
+    fn key_shapes_in_free_text_are_redacted() {
+        let text = format!("ci: export VAST_API_KEY={KEY} (sha {})", "0".repeat(40));
+        assert_eq!(
+            redact_key_shapes(&text),
+            format!(
+                "ci: export VAST_API_KEY=3839...b7ad (sha {})",
+                "0".repeat(40)
+            )
+        );
+        let longer = format!("{KEY}{KEY}");
+        assert_eq!(redact_key_shapes(&longer), longer);
+        assert_eq!(redact_key_shapes("é ok"), "é ok");
     }
 
     #[test]

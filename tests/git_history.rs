@@ -196,6 +196,29 @@ fn key_in_a_commit_message() {
 }
 
 #[test]
+fn a_key_in_a_commit_summary_is_never_printed_in_full() {
+    let repo = Repo::new();
+    repo.write("README", "hello\n");
+    repo.commit(&format!("ci: {}", env_line(KEYS[2]).trim()));
+    for format in ["human", "json", "jsonl", "sarif", "github", "markdown"] {
+        let output = assert_cmd::Command::cargo_bin("vastleaks")
+            .unwrap()
+            .args(["scan", "--git", "--progress", "never", "--format", format])
+            .current_dir(&repo.path)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{format}");
+        for stream in [&output.stdout, &output.stderr] {
+            let text = String::from_utf8_lossy(stream);
+            assert!(
+                !text.contains(KEYS[2]),
+                "{format} prints the key from the commit summary: {text}"
+            );
+        }
+    }
+}
+
+#[test]
 fn keys_in_loose_and_packed_objects_are_each_found_once() {
     let repo = Repo::new();
     repo.write("packed.env", &env_line(KEYS[3]));

@@ -5,7 +5,7 @@ use std::io;
 use termcolor::{Color, ColorSpec, WriteColor};
 
 use super::{RenderOptions, Report};
-use crate::finding::{Finding, VerifyStatus};
+use crate::finding::{Finding, SourceKind, VerifyStatus};
 
 pub fn write(
     report: &Report,
@@ -36,7 +36,14 @@ pub fn write(
 fn group_name(finding: &Finding) -> String {
     match (&finding.location.path, &finding.git) {
         (Some(path), _) => path.clone(),
-        (None, Some(git)) => format!("{:?} object {}", finding.location.source, git.object),
+        (None, Some(git)) => {
+            let what = match finding.location.source {
+                SourceKind::GitCommit => "commit message",
+                SourceKind::GitTag => "tag message",
+                _ => "object",
+            };
+            format!("{what} {}", git.object)
+        }
         (None, None) => "<stdin>".to_string(),
     }
 }

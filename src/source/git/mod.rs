@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use gix::ObjectId;
 
-use crate::finding::{Finding, GitProvenance};
+use crate::finding::{redact_key_shapes, Finding, GitProvenance};
 use crate::scan::{Collector, Problem, ProblemKind, ScanParts, Scanner};
 
 /// What part of a repository to scan.
@@ -360,13 +360,17 @@ pub fn describe_commit(repo: &gix::Repository, id: ObjectId, into: &mut GitProve
         return;
     };
     if let Ok(author) = commit.author() {
-        into.author = Some(format!("{} <{}>", author.name, author.email));
+        into.author = Some(redact_key_shapes(&format!(
+            "{} <{}>",
+            author.name, author.email
+        )));
     }
     if let Ok(time) = commit.time() {
         into.date = Some(rfc3339(time));
     }
     if let Ok(message) = commit.message() {
-        into.summary = Some(message.summary().to_string());
+        // A commit message that leaked a key must not leak it again here.
+        into.summary = Some(redact_key_shapes(&message.summary().to_string()));
     }
 }
 
