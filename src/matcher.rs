@@ -30,7 +30,10 @@ const WINDOW_AFTER: usize = 1024;
 pub struct Match {
     /// Index into [`Matcher::rules`].
     pub rule: usize,
+    /// Where the key is: the 64 hex digits, or their base64 encoding.
     pub key: Range<usize>,
+    /// The key, when it is not literally at `key` (decoded from base64).
+    pub decoded: Option<String>,
 }
 
 /// A rule's patterns, compiled.
@@ -244,7 +247,18 @@ impl Matcher {
                 continue;
             };
             let key = key.range();
-            if is_placeholder(&haystack[key.clone()]) {
+            let decoded = if self.rules[index].base64 {
+                match decode_base64_key(&haystack[key.clone()]) {
+                    Some(decoded) => Some(decoded),
+                    None => continue,
+                }
+            } else {
+                None
+            };
+            let literal = decoded
+                .as_deref()
+                .map_or(&haystack[key.clone()], str::as_bytes);
+            if is_placeholder(literal) {
                 continue;
             }
             if let Some((near, distance)) = &rule.near {
@@ -254,9 +268,27 @@ impl Matcher {
                     continue;
                 }
             }
-            found.push(Match { rule: index, key });
+            found.push(Match {
+                rule: index,
+                key,
+                decoded,
+            });
         }
     }
+}
+
+/// Decodes base64 that should hold a key; `None` unless it decodes to exactly
+/// 64 lowercase hex digits (most 88-character base64 runs are something else).
+fn decode_base64_key(encoded: &[u8]) -> Option<String> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()?;
+    let is_key = bytes.len() == 64
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    is_key.then(|| String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Placeholders and test values that have the shape of a key but are not one:

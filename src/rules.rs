@@ -20,6 +20,11 @@ const BUILTIN: &[(&str, &str)] = &[("rules/vast.toml", include_str!("../rules/va
 /// never match). Case-sensitive even inside `(?i)` rules: Vast keys are lowercase.
 pub const KEY_PATTERN: &str = r"(?-i:(?-u:\b)(?P<key>[0-9a-f]{64})(?-u:\b))";
 
+/// What `{KEY_BASE64}` expands to: the base64 encoding of a key (88
+/// characters, `==` padded), as Kubernetes Secret `data:` fields hold it. The
+/// matcher decodes it and keeps it only if it decodes to a key.
+pub const KEY_BASE64_PATTERN: &str = r"(?-i:(?-u:\b)(?P<key>[A-Za-z0-9+/]{86}==))";
+
 /// How sure a rule is that its match is a Vast key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -75,6 +80,8 @@ pub struct Rule {
     /// Must also match within `near_distance` bytes of the match.
     pub near: Option<String>,
     pub near_distance: usize,
+    /// The pattern uses `{KEY_BASE64}`: matches are base64 to decode.
+    pub base64: bool,
     pub examples: Vec<Example>,
     pub negative_examples: Vec<Example>,
     /// Where the rule was defined, for error messages: `file:line`.
@@ -195,10 +202,13 @@ impl RuleSet {
             }
             let pattern_offset = raw.pattern.span().start;
             let pattern_src = raw.pattern.into_inner();
-            if !pattern_src.contains("{KEY}") {
+            let base64 = pattern_src.contains("{KEY_BASE64}");
+            if pattern_src.contains("{KEY}") == base64 {
                 return Err(error_at(
                     pattern_offset,
-                    format!("rule {id}: pattern must contain {{KEY}}"),
+                    format!(
+                        "rule {id}: pattern must contain {{KEY}} or {{KEY_BASE64}} (one of them)"
+                    ),
                 ));
             }
             let pattern = expand(&pattern_src);
@@ -229,6 +239,7 @@ impl RuleSet {
                 path,
                 near,
                 near_distance: raw.near_distance.unwrap_or(400),
+                base64,
                 examples: raw.examples,
                 negative_examples: raw.negative_examples,
             });
@@ -266,7 +277,12 @@ enum Validation {
 /// Expands `{KEY}` and turns Unicode off: rules run on bytes that are often not
 /// UTF-8, and Unicode word boundaries cost 20x in `regex::bytes`.
 fn expand(pattern: &str) -> String {
-    format!("(?-u){}", pattern.replace("{KEY}", KEY_PATTERN))
+    format!(
+        "(?-u){}",
+        pattern
+            .replace("{KEY_BASE64}", KEY_BASE64_PATTERN)
+            .replace("{KEY}", KEY_PATTERN)
+    )
 }
 
 /// Compiles a (expanded) rule pattern the way the matcher does.

@@ -63,7 +63,9 @@ impl Scanner {
             }
             let rule = &self.matcher.rules()[found.rule];
             // The key is 64 ASCII hex digits, guaranteed by the key pattern.
-            let key = String::from_utf8_lossy(&blob.bytes[found.key.clone()]).into_owned();
+            let key = found.decoded.unwrap_or_else(|| {
+                String::from_utf8_lossy(&blob.bytes[found.key.clone()]).into_owned()
+            });
             let secret = crate::finding::Secret::new(key);
             findings.push(Finding {
                 rule_id: rule.id.clone(),

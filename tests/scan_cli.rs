@@ -242,6 +242,35 @@ fn json_report_has_the_documented_fields() {
 }
 
 #[test]
+fn base64_kubernetes_secret_is_decoded_and_fingerprinted_like_the_plain_key() {
+    let dir = TempDir::new().unwrap();
+    // base64 of KEY_A, as `kubectl create secret` writes it under data:.
+    let encoded =
+        "MzgzOTJhYTBhY2RkZjgwOGJlM2Y4YmM3Zjc0ZjY5MzUxZjE5OTJjZTJmM2YzYjQ0NTVkYTMyOTU3MDZmYjdhZA==";
+    write(
+        dir.path(),
+        "k8s/secret.yaml",
+        format!("apiVersion: v1\nkind: Secret\nmetadata:\n  name: trainer\ndata:\n  VAST_API_KEY: {encoded}\n"),
+    );
+    let (json, code, _) = scan_json(dir.path(), &[]);
+    assert_eq!(code, 1);
+    let finding = &json["findings"][0];
+    assert_eq!(finding["rule"], "vast.base64-secret");
+    assert_eq!(finding["fingerprint"], "ae1a7957ddf97fc5");
+    assert_eq!(finding["secret"], "3839...b7ad");
+    assert_eq!(
+        (finding["line"].as_u64(), finding["column"].as_u64()),
+        (Some(6), Some(17))
+    );
+    let shown = vastleaks()
+        .current_dir(dir.path())
+        .args(["scan", "--show-secrets", "-f", "jsonl"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&shown.stdout).contains(KEY_A));
+}
+
+#[test]
 fn sarif_is_structurally_valid_for_code_scanning() {
     let dir = TempDir::new().unwrap();
     write(
