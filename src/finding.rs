@@ -153,6 +153,9 @@ pub struct Location {
     pub column: usize,
     /// Byte offset of the key in its source.
     pub offset: usize,
+    /// Length in bytes of the key as written (64, or 88 when base64-encoded).
+    #[serde(skip)]
+    pub length: usize,
     /// The source contains NUL bytes: a key embedded in a binary is still a leak.
     pub binary: bool,
 }
@@ -282,6 +285,7 @@ impl Finding {
                 line,
                 column,
                 offset: 0,
+                length: key.len(),
                 binary: false,
             },
             git: None,

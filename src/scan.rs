@@ -79,6 +79,7 @@ impl Scanner {
                     line,
                     column,
                     offset: found.key.start,
+                    length: found.key.len(),
                     binary,
                 },
                 git: None,

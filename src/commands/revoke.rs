@@ -277,6 +277,7 @@ fn keys_from_stdin() -> anyhow::Result<Report> {
                 line: index + 1,
                 column: 1,
                 offset: 0,
+                length: 64,
                 binary: false,
             },
             git: None,

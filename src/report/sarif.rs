@@ -82,7 +82,8 @@ fn result(finding: &Finding, options: &RenderOptions<'_>) -> Value {
         }
     }
     let uri = artifact_uri(finding);
-    let key_len = finding.secret.expose().chars().count();
+    // Keys and their base64 form are ASCII: bytes are columns.
+    let key_len = finding.location.length;
     let mut result = json!({
         "ruleId": finding.rule_id,
         "level": level,
