@@ -361,6 +361,35 @@ fn invalid_ignore_lines_are_reported_and_the_scan_goes_on() {
 }
 
 #[test]
+fn a_full_key_pasted_into_the_ignore_file_is_not_echoed() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "a.env", format!("VAST_API_KEY={KEY_A}\n"));
+    write(dir.path(), ".vastleaksignore", format!("{KEY_B}\n"));
+    for format in ["human", "json", "jsonl", "sarif", "github", "markdown"] {
+        let output = vastleaks()
+            .current_dir(dir.path())
+            .args(["scan", "--format", format])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            !stdout.contains(KEY_B) && !stderr.contains(KEY_B),
+            "{format}: {stdout}{stderr}"
+        );
+        assert!(
+            stdout.contains(".vastleaksignore:1") || stderr.contains(".vastleaksignore:1"),
+            "{format}: {stdout}{stderr}"
+        );
+    }
+    let (_, _, stderr) = scan_json(dir.path(), &[]);
+    assert!(
+        stderr.contains("full API key") && stderr.contains("fingerprint"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn baseline_suppresses_known_keys_only() {
     let dir = TempDir::new().unwrap();
     write(dir.path(), "old.env", format!("VAST_API_KEY={KEY_A}\n"));
