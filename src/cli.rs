@@ -130,7 +130,7 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "URL", env = "VAST_URL", default_value = None)]
     pub api_url: Option<String>,
 
-    /// Which findings make the exit code 1: any, live (verified live), unknown (live or not confirmed revoked).
+    /// Which findings make the exit code 1: any, live (verified live), unknown (live or not confirmed revoked), never.
     #[arg(long, value_enum, value_name = "WHICH", default_value_t = FailOn::Any)]
     pub fail_on: FailOn,
 
