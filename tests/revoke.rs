@@ -272,6 +272,27 @@ fn stdin_keys_and_fingerprint_filter() {
     api.assert_clean_requests();
 }
 
+/// A key given to --fingerprint by mistake is a usage error that does not
+/// print the key back (CI logs keep stderr).
+#[test]
+fn a_key_given_as_fingerprint_is_not_echoed() {
+    let key = key_from_seed("pasted");
+    let dir = TempDir::new().unwrap();
+    let output = vastleaks()
+        .arg("revoke")
+        .arg(dir.path())
+        .args(["--api-url", "http://127.0.0.1:9", "--fingerprint", &key])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("--fingerprint"),
+        "{}",
+        stderr(&output)
+    );
+    assert_no_leaks(&output, &[&key]);
+}
+
 #[test]
 fn keys_that_are_not_live_are_not_touched() {
     let api = FakeVast::start();

@@ -9,7 +9,9 @@ use serde::Serialize;
 use super::scan::{collect, load_rules, write_diagnostics};
 use super::Exit;
 use crate::cli::RevokeArgs;
-use crate::finding::{Finding, Fingerprint, Location, Secret, SourceKind, VerifyStatus};
+use crate::finding::{
+    redact_key_shapes, Finding, Fingerprint, Location, Secret, SourceKind, VerifyStatus,
+};
 use crate::report::{Format, Report, Summary};
 use crate::revoke::{Action, AuditRecord, Outcome, Revoker, MANAGE_KEYS_URL};
 use crate::rules::Confidence;
@@ -35,7 +37,11 @@ pub fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
         .iter()
         .map(|fp| {
             Fingerprint::parse(fp.trim()).ok_or_else(|| {
-                anyhow::anyhow!("--fingerprint {fp:?}: not a fingerprint (16 hex digits, as printed by `vastleaks scan`)")
+                // Redacted: a key passed here by mistake must not be echoed.
+                anyhow::anyhow!(
+                    "--fingerprint {:?}: not a fingerprint (16 hex digits, as printed by `vastleaks scan`)",
+                    redact_key_shapes(fp)
+                )
             })
         })
         .collect::<anyhow::Result<_>>()?;
