@@ -389,11 +389,10 @@ fn shallow_checkout_that_cannot_fetch_fails_with_the_fix() {
     remote.commit("a");
     let before = remote.commit("b");
     remote.push(&["main"]);
-    let after = remote.commit("c");
+    remote.commit("c");
     remote.commit("d");
     let after2 = remote.rev("HEAD");
     remote.push(&["main"]);
-    let _ = after;
     let checkout = remote.shallow_checkout("checkout", "main");
     git(
         &checkout,
