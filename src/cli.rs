@@ -141,6 +141,9 @@ pub struct VerifyArgs {
 
 /// `vastleaks revoke`.
 #[derive(Debug, Clone, Args)]
+#[command(mut_arg("paths", |arg| arg.help(
+    "Files or directories to scan (`-` is not accepted: give keys on standard input with --stdin)"
+)))]
 pub struct RevokeArgs {
     /// Read keys from standard input, one per line, instead of scanning (never pass keys as arguments).
     #[arg(long, conflicts_with = "paths")]

@@ -272,6 +272,18 @@ fn stdin_keys_and_fingerprint_filter() {
     api.assert_clean_requests();
 }
 
+/// `revoke -` is refused, so its help must not offer it.
+#[test]
+fn help_does_not_offer_dash_for_standard_input() {
+    let output = vastleaks().args(["revoke", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(!help.contains("`-` reads standard input"), "{help}");
+    assert!(help.contains("--stdin"), "{help}");
+    let output = vastleaks().args(["revoke", "-"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--stdin"), "{}", stderr(&output));
+}
+
 /// A key given to --fingerprint by mistake is a usage error that does not
 /// print the key back (CI logs keep stderr).
 #[test]
