@@ -272,9 +272,10 @@ fn stdin_keys_and_fingerprint_filter() {
     api.assert_clean_requests();
 }
 
-/// `revoke -` is refused, so its help must not offer it.
+/// `revoke -` is refused, so its help must not offer it; refused formats
+/// name what to use.
 #[test]
-fn help_does_not_offer_dash_for_standard_input() {
+fn usage_errors_and_help_say_what_to_use_instead() {
     let output = vastleaks().args(["revoke", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&output.stdout);
     assert!(!help.contains("`-` reads standard input"), "{help}");
@@ -282,6 +283,16 @@ fn help_does_not_offer_dash_for_standard_input() {
     let output = vastleaks().args(["revoke", "-"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("--stdin"), "{}", stderr(&output));
+    let output = vastleaks()
+        .args(["revoke", "--format", "sarif", "."])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("--format sarif") && stderr(&output).contains("jsonl"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 /// A key given to --fingerprint by mistake is a usage error that does not

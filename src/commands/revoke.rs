@@ -30,7 +30,10 @@ pub fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
         scan.output.format,
         Format::Human | Format::Json | Format::Jsonl
     ) {
-        bail!("--format: revoke writes human, json or jsonl audit records");
+        let given = clap::ValueEnum::to_possible_value(&scan.output.format)
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default();
+        bail!("--format {given}: revoke writes its audit records as human, json or jsonl; use one of those");
     }
     let wanted: Vec<Fingerprint> = args
         .fingerprints
