@@ -788,7 +788,8 @@ fn verify_marks_live_and_revoked_keys_and_fail_on_live() {
         "{}",
         run.summary
     );
-    for text in [&run.stdout, &run.summary] {
+    let sarif = serde_json::to_string(&run.sarif_results).unwrap();
+    for text in [&run.stdout, &run.summary, &run.outputs, &sarif] {
         assert!(!text.contains(&live) && !text.contains(&revoked));
         for pii in fake_vast::PII {
             assert!(!text.contains(pii), "personal data in the CI output");
