@@ -81,11 +81,20 @@ pub struct Rule {
     pub origin: String,
 }
 
+fn line_suffix(line: usize) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(":{line}")
+    }
+}
+
 /// A rule file could not be used. Names the file and line so the fix is obvious.
 #[derive(Debug, thiserror::Error)]
-#[error("{file}:{line}: {message}")]
+#[error("{file}{}: {message}", line_suffix(*.line))]
 pub struct RuleError {
     pub file: String,
+    /// 1-based; 0 when the error is about the whole file (cannot read it).
     pub line: usize,
     pub message: String,
 }

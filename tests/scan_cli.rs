@@ -597,5 +597,8 @@ fn invalid_rules_file_names_file_and_line() {
         .args(["rules", "check", "--rules", "missing.toml"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("missing.toml"));
+        .stderr(
+            predicate::str::contains("--rules missing.toml: cannot read")
+                .and(predicate::str::contains("missing.toml:0").not()),
+        );
 }
