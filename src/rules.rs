@@ -79,6 +79,9 @@ pub struct Rule {
     pub negative_examples: Vec<Example>,
     /// Where the rule was defined, for error messages: `file:line`.
     pub origin: String,
+    /// Embedded in the binary (not from `--rules`): its `path`, if any, names
+    /// a Vast file, which the git audit relies on to skip most tree names.
+    pub builtin: bool,
 }
 
 fn line_suffix(line: usize) -> String {
@@ -240,6 +243,7 @@ impl RuleSet {
                 near_distance: raw.near_distance.unwrap_or(400),
                 examples: raw.examples,
                 negative_examples: raw.negative_examples,
+                builtin: matches!(validation, Validation::Trust),
             });
         }
         Ok(set)
