@@ -131,8 +131,11 @@ fn write_row(finding: &Finding, show_secrets: bool, out: &mut dyn Write) -> io::
     };
     let commit = match &finding.git {
         Some(git) => {
+            // No commit: a tag message (reachable through its tag) or a
+            // dangling object.
             let mut cell = match &git.commit {
                 Some(commit) => format!("`{}`", short(commit)),
+                None if git.reachable => "-".to_string(),
                 None => "unreachable".to_string(),
             };
             if let Some(summary) = &git.summary {
@@ -301,5 +304,29 @@ mod tests {
         ), "{md}");
         assert!(!md.contains(&key()));
         assert!(md.contains("stays in git history"));
+    }
+
+    #[test]
+    fn a_message_without_a_commit_is_unreachable_only_when_it_is() {
+        let object = |reachable| {
+            let mut f = Finding::for_test(&key(), SourceKind::GitTag, None, 1, 18);
+            f.git = Some(GitProvenance {
+                object: "d".repeat(40),
+                reachable,
+                ..GitProvenance::default()
+            });
+            f
+        };
+        let report = |f| Report {
+            findings: vec![f],
+            ..Report::default()
+        };
+        let tag = render(&report(object(true)));
+        assert!(tag.contains("| object `dddddddddddd` | - |"), "{tag}");
+        let dangling = render(&report(object(false)));
+        assert!(
+            dangling.contains("| object `dddddddddddd` | unreachable |"),
+            "{dangling}"
+        );
     }
 }
