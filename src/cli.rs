@@ -127,7 +127,8 @@ pub struct VerifyArgs {
     pub verify_backoff: Duration,
 
     /// Vast API base URL (https; http only to loopback, for tests).
-    #[arg(long, value_name = "URL", env = "VAST_URL", default_value = None)]
+    // hide_env_values: --help must not print whatever VAST_URL holds.
+    #[arg(long, value_name = "URL", env = "VAST_URL", hide_env_values = true, default_value = None)]
     pub api_url: Option<String>,
 
     /// Which findings make the exit code 1: any, live (verified live), unknown (live or not confirmed revoked), never.
