@@ -151,6 +151,13 @@ impl Suppressions {
                 added += usize::from(self.baseline.insert(fp));
             }
         }
+        if added == 0 && !findings.is_empty() {
+            anyhow::bail!(
+                "--baseline {}: none of its {} findings has a vastleaks fingerprint (16 hex digits); pass a report written by `vastleaks scan --format json`",
+                path.display(),
+                findings.len()
+            );
+        }
         Ok(added)
     }
 

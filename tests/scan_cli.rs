@@ -417,6 +417,21 @@ fn baseline_suppresses_known_keys_only() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--baseline broken.json"));
+    // Another tool's report: findings, but no vastleaks fingerprint in any.
+    write(
+        dir.path(),
+        "other.json",
+        r#"{"findings": [{"Fingerprint": "abc:def:1", "RuleID": "generic"}]}"#,
+    );
+    vastleaks()
+        .current_dir(dir.path())
+        .args(["scan", "--baseline", "other.json"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("--baseline other.json")
+                .and(predicate::str::contains("fingerprint")),
+        );
 }
 
 #[test]
