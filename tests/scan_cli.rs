@@ -390,6 +390,26 @@ fn a_full_key_pasted_into_the_ignore_file_is_not_echoed() {
 }
 
 #[test]
+fn quiet_keeps_errors_only() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "a.env", format!("VAST_API_KEY={KEY_A}\n"));
+    write(dir.path(), "big.txt", "x".repeat(2048));
+    write(dir.path(), ".vastleaksignore", "not-a-fingerprint\n");
+    let output = vastleaks()
+        .current_dir(dir.path())
+        .args(["scan", "-q", "--max-file-size", "1K"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("error: .vastleaksignore:1"), "{stderr}");
+    assert!(
+        !stderr.contains("big.txt") && !stderr.contains("scanned"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn baseline_suppresses_known_keys_only() {
     let dir = TempDir::new().unwrap();
     write(dir.path(), "old.env", format!("VAST_API_KEY={KEY_A}\n"));
