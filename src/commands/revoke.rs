@@ -6,7 +6,7 @@ use std::io::{BufRead, IsTerminal, Read, Write};
 use anyhow::{bail, Context};
 use serde::Serialize;
 
-use super::scan::{collect, load_rules, write_diagnostics};
+use super::scan::{collect, load_rules, write_diagnostics, write_problems};
 use super::Exit;
 use crate::cli::RevokeArgs;
 use crate::finding::{
@@ -75,10 +75,13 @@ pub fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
         report.summary.keys = report.distinct_keys() as u64;
     }
     verifier.verify_report(&mut report);
-    if !scan.output.quiet {
-        let mut err = termcolor::NoColor::new(std::io::stderr());
-        write_diagnostics(&report, false, &mut err).context("cannot write to standard error")?;
+    let mut err = termcolor::NoColor::new(std::io::stderr());
+    if scan.output.quiet {
+        write_problems(&report, true, &mut err)
+    } else {
+        write_diagnostics(&report, false, &mut err)
     }
+    .context("cannot write to standard error")?;
 
     let mode = if args.yes {
         Mode::Yes

@@ -320,7 +320,7 @@ pub fn emit(report: &Report, rules: &RuleSet, output: &OutputArgs) -> anyhow::Re
 }
 
 /// One stderr line per problem (`only_errors`: skip the deliberately skipped).
-fn write_problems(
+pub fn write_problems(
     report: &Report,
     only_errors: bool,
     err: &mut dyn WriteColor,
