@@ -11,7 +11,7 @@
 use std::io::{self, Write};
 
 use super::{RenderOptions, Report};
-use crate::finding::{Finding, VerifyStatus};
+use crate::finding::{Finding, SourceKind, VerifyStatus};
 use crate::scan::ProblemKind;
 use crate::suppress::IGNORE_FILE_NAME;
 
@@ -125,7 +125,14 @@ fn write_row(finding: &Finding, show_secrets: bool, out: &mut dyn Write) -> io::
     let location = match &finding.location.path {
         Some(path) => format!("{}:{}", text(path), finding.location.line),
         None => match &finding.git {
-            Some(git) => format!("object `{}`", short(&git.object)),
+            Some(git) => {
+                let what = match finding.location.source {
+                    SourceKind::GitCommit => "commit message",
+                    SourceKind::GitTag => "tag message",
+                    _ => "object",
+                };
+                format!("{what} `{}`", short(&git.object))
+            }
             None => format!("stdin:{}", finding.location.line),
         },
     };
@@ -322,10 +329,10 @@ mod tests {
             ..Report::default()
         };
         let tag = render(&report(object(true)));
-        assert!(tag.contains("| object `dddddddddddd` | - |"), "{tag}");
+        assert!(tag.contains("| tag message `dddddddddddd` | - |"), "{tag}");
         let dangling = render(&report(object(false)));
         assert!(
-            dangling.contains("| object `dddddddddddd` | unreachable |"),
+            dangling.contains("| tag message `dddddddddddd` | unreachable |"),
             "{dangling}"
         );
     }
