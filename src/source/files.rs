@@ -74,7 +74,11 @@ fn scan_file(path: &Path, max_file_size: u64, scanner: &Scanner, collector: &Col
         if len > max_file_size {
             return Ok(Err(len));
         }
-        let mut bytes = Vec::with_capacity(len as usize);
+        let mut bytes = Vec::new();
+        // Like std::fs::read: a failed allocation is an error, not an abort.
+        bytes
+            .try_reserve_exact(usize::try_from(len).unwrap_or(usize::MAX))
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))?;
         file.read_to_end(&mut bytes)?;
         Ok(Ok(bytes))
     });
