@@ -127,10 +127,11 @@ pub struct VerifyArgs {
     pub verify_backoff: Duration,
 
     /// Vast API base URL (https; http only to loopback, for tests).
-    #[arg(long, value_name = "URL", env = "VAST_URL", default_value = None)]
+    // hide_env_values: --help must not print whatever VAST_URL holds.
+    #[arg(long, value_name = "URL", env = "VAST_URL", hide_env_values = true, default_value = None)]
     pub api_url: Option<String>,
 
-    /// Which findings make the exit code 1: any, live (verified live), unknown (live or not confirmed revoked).
+    /// Which findings make the exit code 1: any, live (verified live), unknown (live or not confirmed revoked), never.
     #[arg(long, value_enum, value_name = "WHICH", default_value_t = FailOn::Any)]
     pub fail_on: FailOn,
 
@@ -141,6 +142,9 @@ pub struct VerifyArgs {
 
 /// `vastleaks revoke`.
 #[derive(Debug, Clone, Args)]
+#[command(mut_arg("paths", |arg| arg.help(
+    "Files or directories to scan (`-` is not accepted: give keys on standard input with --stdin)"
+)))]
 pub struct RevokeArgs {
     /// Read keys from standard input, one per line, instead of scanning (never pass keys as arguments).
     #[arg(long, conflicts_with = "paths")]

@@ -251,11 +251,28 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// `path:line:column` (or `<stdin>:line:column`) for messages.
+    /// What the key is in: the path, `commit message ID`, `tag message ID`,
+    /// `object ID` (git objects without a path) or `<stdin>`.
+    pub fn place(&self) -> String {
+        match (&self.location.path, &self.git) {
+            (Some(path), _) => path.clone(),
+            (None, Some(git)) => {
+                let what = match self.location.source {
+                    SourceKind::GitCommit => "commit message",
+                    SourceKind::GitTag => "tag message",
+                    _ => "object",
+                };
+                format!("{what} {}", git.object)
+            }
+            (None, None) => "<stdin>".to_string(),
+        }
+    }
+
+    /// `place:line:column` for messages.
     pub fn position(&self) -> String {
         format!(
             "{}:{}:{}",
-            self.location.path.as_deref().unwrap_or("<stdin>"),
+            self.place(),
             self.location.line,
             self.location.column
         )
@@ -299,6 +316,20 @@ mod tests {
     use super::*;
 
     const KEY: &str = "38392aa0acddf808be3f8bc7f74f69351f1992ce2f3f3b4455da3295706fb7ad";
+
+    #[test]
+    fn positions_name_files_messages_and_stdin() {
+        let file = Finding::for_test(KEY, SourceKind::File, Some("a/.env"), 2, 14);
+        assert_eq!(file.position(), "a/.env:2:14");
+        let stdin = Finding::for_test(KEY, SourceKind::Stdin, None, 1, 1);
+        assert_eq!(stdin.position(), "<stdin>:1:1");
+        let mut message = Finding::for_test(KEY, SourceKind::GitCommit, None, 1, 18);
+        message.git = Some(GitProvenance {
+            object: "5e19f2c3".into(),
+            ..GitProvenance::default()
+        });
+        assert_eq!(message.position(), "commit message 5e19f2c3:1:18");
+    }
 
     #[test]
     fn redaction_keeps_four_and_four() {

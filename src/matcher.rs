@@ -188,6 +188,15 @@ impl Matcher {
         self.paths.iter().any(Option::is_some)
     }
 
+    /// True when every path rule is built in, and so only applies to names
+    /// containing the keyword (`vast_api_key`). A `--rules` path rule may
+    /// name any file.
+    pub fn path_rules_need_keyword(&self) -> bool {
+        self.rules
+            .iter()
+            .all(|rule| rule.path.is_none() || rule.builtin)
+    }
+
     /// True when `haystack` contains the prefilter keyword. Cheap.
     pub fn has_keyword(&self, haystack: &[u8]) -> bool {
         self.prefilter.is_match(haystack)
@@ -349,6 +358,24 @@ mod tests {
 
     fn matcher() -> Matcher {
         Matcher::new(&RuleSet::builtin()).unwrap()
+    }
+
+    #[test]
+    fn builtin_path_rules_name_vast_files() {
+        // The git audit relies on it to match tree names only in trees that
+        // mention the keyword.
+        let m = matcher();
+        assert!(m.path_rules_need_keyword());
+        for rule in m.rules().iter().filter(|r| r.path.is_some()) {
+            for example in &rule.examples {
+                let path = example.path().unwrap_or_default();
+                assert!(
+                    path.to_ascii_lowercase().contains(KEYWORD),
+                    "{}: {path}",
+                    rule.id
+                );
+            }
+        }
     }
 
     const KEY: &str = "38392aa0acddf808be3f8bc7f74f69351f1992ce2f3f3b4455da3295706fb7ad";

@@ -86,13 +86,25 @@ pub struct Rule {
     pub negative_examples: Vec<Example>,
     /// Where the rule was defined, for error messages: `file:line`.
     pub origin: String,
+    /// Embedded in the binary (not from `--rules`): its `path`, if any, names
+    /// a Vast file, which the git audit relies on to skip most tree names.
+    pub builtin: bool,
+}
+
+fn line_suffix(line: usize) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(":{line}")
+    }
 }
 
 /// A rule file could not be used. Names the file and line so the fix is obvious.
 #[derive(Debug, thiserror::Error)]
-#[error("{file}:{line}: {message}")]
+#[error("{file}{}: {message}", line_suffix(*.line))]
 pub struct RuleError {
     pub file: String,
+    /// 1-based; 0 when the error is about the whole file (cannot read it).
     pub line: usize,
     pub message: String,
 }
@@ -242,6 +254,7 @@ impl RuleSet {
                 base64,
                 examples: raw.examples,
                 negative_examples: raw.negative_examples,
+                builtin: matches!(validation, Validation::Trust),
             });
         }
         Ok(set)

@@ -12,7 +12,7 @@ use anyhow::Context;
 use globset::{Glob, GlobMatcher};
 use serde::Serialize;
 
-use crate::finding::{Finding, Fingerprint};
+use crate::finding::{redact_key_shapes, Finding, Fingerprint};
 
 /// The ignore file looked up at each scan root.
 pub const IGNORE_FILE_NAME: &str = ".vastleaksignore";
@@ -71,16 +71,24 @@ impl Suppressions {
             let mut fields = content.split_whitespace();
             let fp_text = fields.next().unwrap_or_default();
             let glob_text = fields.next();
+            // The message echoes what the user wrote: a key pasted here by
+            // mistake must not be printed back in full.
             let error = |message: String| IgnoreFileError {
                 file: file.to_string(),
                 line,
-                message,
+                message: redact_key_shapes(&message),
             };
             if fields.next().is_some() {
                 errors.push(error("expected `FINGERPRINT [PATH-GLOB]`".to_string()));
                 continue;
             }
             let Some(fingerprint) = Fingerprint::parse(fp_text) else {
+                if redact_key_shapes(fp_text) != fp_text {
+                    errors.push(error(format!(
+                        "{fp_text} looks like a full API key, not a fingerprint: replace it with the 16-digit fingerprint printed in reports (and if it is a real key, revoke it: it is in this file)"
+                    )));
+                    continue;
+                }
                 errors.push(error(format!(
                     "{fp_text:?} is not a fingerprint (16 lowercase hex digits, as printed in reports)"
                 )));
@@ -142,6 +150,13 @@ impl Suppressions {
             {
                 added += usize::from(self.baseline.insert(fp));
             }
+        }
+        if added == 0 && !findings.is_empty() {
+            anyhow::bail!(
+                "--baseline {}: none of its {} findings has a vastleaks fingerprint (16 hex digits); pass a report written by `vastleaks scan --format json`",
+                path.display(),
+                findings.len()
+            );
         }
         Ok(added)
     }

@@ -389,11 +389,10 @@ fn shallow_checkout_that_cannot_fetch_fails_with_the_fix() {
     remote.commit("a");
     let before = remote.commit("b");
     remote.push(&["main"]);
-    let after = remote.commit("c");
+    remote.commit("c");
     remote.commit("d");
     let after2 = remote.rev("HEAD");
     remote.push(&["main"]);
-    let _ = after;
     let checkout = remote.shallow_checkout("checkout", "main");
     git(
         &checkout,
@@ -789,7 +788,8 @@ fn verify_marks_live_and_revoked_keys_and_fail_on_live() {
         "{}",
         run.summary
     );
-    for text in [&run.stdout, &run.summary] {
+    let sarif = serde_json::to_string(&run.sarif_results).unwrap();
+    for text in [&run.stdout, &run.summary, &run.outputs, &sarif] {
         assert!(!text.contains(&live) && !text.contains(&revoked));
         for pii in fake_vast::PII {
             assert!(!text.contains(pii), "personal data in the CI output");

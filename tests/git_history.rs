@@ -252,6 +252,30 @@ fn key_files_in_history_are_found_by_name() {
     assert_eq!(s(&f["git"]["commit"]), commit);
 }
 
+/// A path rule from `--rules` need not mention Vast: the audit must match it
+/// against every tree entry name, as file scans do.
+#[test]
+fn custom_path_rules_apply_to_history() {
+    let repo = Repo::new();
+    repo.write("deploy/creds.key", KEYS[4]);
+    let commit = repo.commit("creds");
+    let rules = tempfile::tempdir().expect("temp dir");
+    let rule_file = rules.path().join("rules.toml");
+    std::fs::write(
+        &rule_file,
+        "[[rule]]\nid = \"my.creds-file\"\nname = \"n\"\ndescription = \"d\"\nconfidence = \"high\"\npath = '(?:^|/)creds\\.key$'\npattern = '^{KEY}'\n",
+    )
+    .expect("write rules");
+    let rule_file = rule_file.to_str().expect("utf-8 path");
+    let files = scan(&repo.path, &["--rules", rule_file]);
+    assert_eq!(s(&files.one(KEYS[4])["rule"]), "my.creds-file");
+    let run = scan(&repo.path, &["--git", "--rules", rule_file]);
+    let f = run.one(KEYS[4]);
+    assert_eq!(s(&f["rule"]), "my.creds-file");
+    assert_eq!(s(&f["path"]), "deploy/creds.key");
+    assert_eq!(s(&f["git"]["commit"]), commit);
+}
+
 #[test]
 fn ignore_file_at_the_work_tree_root_applies_to_history() {
     let repo = Repo::new();

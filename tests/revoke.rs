@@ -272,6 +272,50 @@ fn stdin_keys_and_fingerprint_filter() {
     api.assert_clean_requests();
 }
 
+/// `revoke -` is refused, so its help must not offer it; refused formats
+/// name what to use.
+#[test]
+fn usage_errors_and_help_say_what_to_use_instead() {
+    let output = vastleaks().args(["revoke", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(!help.contains("`-` reads standard input"), "{help}");
+    assert!(help.contains("--stdin"), "{help}");
+    let output = vastleaks().args(["revoke", "-"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--stdin"), "{}", stderr(&output));
+    let output = vastleaks()
+        .args(["revoke", "--format", "sarif", "."])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("--format sarif") && stderr(&output).contains("jsonl"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// A key given to --fingerprint by mistake is a usage error that does not
+/// print the key back (CI logs keep stderr).
+#[test]
+fn a_key_given_as_fingerprint_is_not_echoed() {
+    let key = key_from_seed("pasted");
+    let dir = TempDir::new().unwrap();
+    let output = vastleaks()
+        .arg("revoke")
+        .arg(dir.path())
+        .args(["--api-url", "http://127.0.0.1:9", "--fingerprint", &key])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("--fingerprint"),
+        "{}",
+        stderr(&output)
+    );
+    assert_no_leaks(&output, &[&key]);
+}
+
 #[test]
 fn keys_that_are_not_live_are_not_touched() {
     let api = FakeVast::start();

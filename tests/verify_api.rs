@@ -615,3 +615,28 @@ fn measure_verify_wall_time() {
         }
     }
 }
+
+/// A key pasted into VAST_URL (a URL copied with `?api_key=`) is neither
+/// echoed by the usage error nor shown by `--help`.
+#[test]
+fn a_key_in_vast_url_is_not_echoed() {
+    let key = key_from_seed("in-the-url");
+    let url = format!("https://console.vast.ai/api/v0/instances/?api_key={key}");
+    let dir = TempDir::new().unwrap();
+    let output = vastleaks()
+        .args(["scan", "--verify"])
+        .arg(dir.path())
+        .env("VAST_URL", &url)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("VAST_URL"));
+    assert_no_leaks(&output, &[&key]);
+    let help = vastleaks()
+        .args(["scan", "--help"])
+        .env("VAST_URL", &url)
+        .output()
+        .unwrap();
+    assert_eq!(help.status.code(), Some(0));
+    assert_no_leaks(&help, &[&key]);
+}

@@ -22,7 +22,6 @@ use termcolor::NoColor;
 use super::plan::{self, Mode, Plan, Planner};
 use crate::cli::{CiGithubArgs, CiMode, ProgressWhen};
 use crate::commands::Exit;
-use crate::finding::VerifyStatus;
 use crate::gitcli::Git;
 use crate::report::{self, Format, RenderOptions, Report, Summary};
 use crate::rules::RuleSet;
@@ -106,7 +105,8 @@ fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
         append(summary, &render(Format::Markdown, &report, &rules)?)
             .with_context(|| format!("GITHUB_STEP_SUMMARY {}", summary.display()))?;
     }
-    let live = live_keys(&report);
+    // Distinct keys verified live, as counted by the verifier.
+    let live = report.summary.verification.as_ref().map_or(0, |v| v.live);
     if let Some(outputs) = &args.github_output {
         let text = [
             output_line("findings", &report.findings.len().to_string()),
@@ -311,19 +311,6 @@ fn prefixed(report: &Report, prefix: &str) -> Report {
         stale_ignores: report.stale_ignores.clone(),
         summary: report.summary.clone(),
     }
-}
-
-/// Distinct keys verified live.
-fn live_keys(report: &Report) -> usize {
-    let mut live: Vec<_> = report
-        .findings
-        .iter()
-        .filter(|f| f.verification.as_ref().map(|v| v.status) == Some(VerifyStatus::Live))
-        .map(|f| &f.fingerprint)
-        .collect();
-    live.sort();
-    live.dedup();
-    live.len()
 }
 
 /// Absolute, so the `sarif` output means the same file in later steps

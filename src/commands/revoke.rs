@@ -6,10 +6,12 @@ use std::io::{BufRead, IsTerminal, Read, Write};
 use anyhow::{bail, Context};
 use serde::Serialize;
 
-use super::scan::{collect, load_rules, write_diagnostics};
+use super::scan::{collect, load_rules, write_diagnostics, write_problems};
 use super::Exit;
 use crate::cli::RevokeArgs;
-use crate::finding::{Finding, Fingerprint, Location, Secret, SourceKind, VerifyStatus};
+use crate::finding::{
+    redact_key_shapes, Finding, Fingerprint, Location, Secret, SourceKind, VerifyStatus,
+};
 use crate::report::{Format, Report, Summary};
 use crate::revoke::{Action, AuditRecord, Outcome, Revoker, MANAGE_KEYS_URL};
 use crate::rules::Confidence;
@@ -28,14 +30,21 @@ pub fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
         scan.output.format,
         Format::Human | Format::Json | Format::Jsonl
     ) {
-        bail!("--format: revoke writes human, json or jsonl audit records");
+        let given = clap::ValueEnum::to_possible_value(&scan.output.format)
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default();
+        bail!("--format {given}: revoke writes its audit records as human, json or jsonl; use one of those");
     }
     let wanted: Vec<Fingerprint> = args
         .fingerprints
         .iter()
         .map(|fp| {
             Fingerprint::parse(fp.trim()).ok_or_else(|| {
-                anyhow::anyhow!("--fingerprint {fp:?}: not a fingerprint (16 hex digits, as printed by `vastleaks scan`)")
+                // Redacted: a key passed here by mistake must not be echoed.
+                anyhow::anyhow!(
+                    "--fingerprint {:?}: not a fingerprint (16 hex digits, as printed by `vastleaks scan`)",
+                    redact_key_shapes(fp)
+                )
             })
         })
         .collect::<anyhow::Result<_>>()?;
@@ -66,10 +75,13 @@ pub fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
         report.summary.keys = report.distinct_keys() as u64;
     }
     verifier.verify_report(&mut report);
-    if !scan.output.quiet {
-        let mut err = termcolor::NoColor::new(std::io::stderr());
-        write_diagnostics(&report, false, &mut err).context("cannot write to standard error")?;
+    let mut err = termcolor::NoColor::new(std::io::stderr());
+    if scan.output.quiet {
+        write_problems(&report, true, &mut err)
+    } else {
+        write_diagnostics(&report, false, &mut err)
     }
+    .context("cannot write to standard error")?;
 
     let mode = if args.yes {
         Mode::Yes

@@ -304,14 +304,38 @@ pub fn emit(report: &Report, rules: &RuleSet, output: &OutputArgs) -> anyhow::Re
             )?;
         }
     }
-    if !output.quiet {
-        let mut err =
-            StandardStream::stderr(color_choice(output.color, std::io::stderr().is_terminal()));
+    let mut err =
+        StandardStream::stderr(color_choice(output.color, std::io::stderr().is_terminal()));
+    if output.quiet {
+        // Quiet keeps errors: an input that could not be read is a hole in the scan.
+        write_ignoring_broken_pipe(write_problems(report, true, &mut err))?;
+    } else {
         write_ignoring_broken_pipe(write_diagnostics(
             report,
             output.format == Format::Human,
             &mut err,
         ))?;
+    }
+    Ok(())
+}
+
+/// One stderr line per problem (`only_errors`: skip the deliberately skipped).
+pub fn write_problems(
+    report: &Report,
+    only_errors: bool,
+    err: &mut dyn WriteColor,
+) -> std::io::Result<()> {
+    for problem in &report.problems {
+        let what = match problem.kind {
+            ProblemKind::Skipped if only_errors => continue,
+            ProblemKind::Skipped => "skipped",
+            ProblemKind::Error => "error",
+        };
+        writeln!(
+            err,
+            "vastleaks: {what}: {}: {}",
+            problem.path, problem.message
+        )?;
     }
     Ok(())
 }
@@ -346,17 +370,7 @@ pub fn write_diagnostics(
     hint: bool,
     err: &mut dyn WriteColor,
 ) -> std::io::Result<()> {
-    for problem in &report.problems {
-        let what = match problem.kind {
-            ProblemKind::Skipped => "skipped",
-            ProblemKind::Error => "error",
-        };
-        writeln!(
-            err,
-            "vastleaks: {what}: {}: {}",
-            problem.path, problem.message
-        )?;
-    }
+    write_problems(report, false, err)?;
     for stale in &report.stale_ignores {
         writeln!(
             err,

@@ -5,7 +5,7 @@ use std::io;
 use termcolor::{Color, ColorSpec, WriteColor};
 
 use super::{RenderOptions, Report};
-use crate::finding::{Finding, SourceKind, VerifyStatus};
+use crate::finding::{Finding, VerifyStatus};
 
 pub fn write(
     report: &Report,
@@ -14,7 +14,7 @@ pub fn write(
 ) -> io::Result<()> {
     let mut current_group: Option<String> = None;
     for finding in &report.findings {
-        let group = group_name(finding);
+        let group = finding.place();
         if current_group.as_deref() != Some(group.as_str()) {
             if current_group.is_some() {
                 writeln!(out)?;
@@ -31,21 +31,6 @@ pub fn write(
         write_finding(finding, options, out)?;
     }
     Ok(())
-}
-
-fn group_name(finding: &Finding) -> String {
-    match (&finding.location.path, &finding.git) {
-        (Some(path), _) => path.clone(),
-        (None, Some(git)) => {
-            let what = match finding.location.source {
-                SourceKind::GitCommit => "commit message",
-                SourceKind::GitTag => "tag message",
-                _ => "object",
-            };
-            format!("{what} {}", git.object)
-        }
-        (None, None) => "<stdin>".to_string(),
-    }
 }
 
 fn write_finding(

@@ -11,7 +11,7 @@
 use std::io::{self, Write};
 
 use super::{RenderOptions, Report};
-use crate::finding::{Finding, VerifyStatus};
+use crate::finding::{Finding, SourceKind, VerifyStatus};
 use crate::scan::ProblemKind;
 use crate::suppress::IGNORE_FILE_NAME;
 
@@ -125,14 +125,24 @@ fn write_row(finding: &Finding, show_secrets: bool, out: &mut dyn Write) -> io::
     let location = match &finding.location.path {
         Some(path) => format!("{}:{}", text(path), finding.location.line),
         None => match &finding.git {
-            Some(git) => format!("object `{}`", short(&git.object)),
+            Some(git) => {
+                let what = match finding.location.source {
+                    SourceKind::GitCommit => "commit message",
+                    SourceKind::GitTag => "tag message",
+                    _ => "object",
+                };
+                format!("{what} `{}`", short(&git.object))
+            }
             None => format!("stdin:{}", finding.location.line),
         },
     };
     let commit = match &finding.git {
         Some(git) => {
+            // No commit: a tag message (reachable through its tag) or a
+            // dangling object.
             let mut cell = match &git.commit {
                 Some(commit) => format!("`{}`", short(commit)),
+                None if git.reachable => "-".to_string(),
                 None => "unreachable".to_string(),
             };
             if let Some(summary) = &git.summary {
@@ -301,5 +311,29 @@ mod tests {
         ), "{md}");
         assert!(!md.contains(&key()));
         assert!(md.contains("stays in git history"));
+    }
+
+    #[test]
+    fn a_message_without_a_commit_is_unreachable_only_when_it_is() {
+        let object = |reachable| {
+            let mut f = Finding::for_test(&key(), SourceKind::GitTag, None, 1, 18);
+            f.git = Some(GitProvenance {
+                object: "d".repeat(40),
+                reachable,
+                ..GitProvenance::default()
+            });
+            f
+        };
+        let report = |f| Report {
+            findings: vec![f],
+            ..Report::default()
+        };
+        let tag = render(&report(object(true)));
+        assert!(tag.contains("| tag message `dddddddddddd` | - |"), "{tag}");
+        let dangling = render(&report(object(false)));
+        assert!(
+            dangling.contains("| tag message `dddddddddddd` | unreachable |"),
+            "{dangling}"
+        );
     }
 }

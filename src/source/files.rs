@@ -5,6 +5,7 @@
 //! followed unless asked, so a scan never wanders outside the tree; broken or
 //! looping links are reported rather than silently dropped.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use ignore::{WalkBuilder, WalkState};
@@ -66,29 +67,34 @@ pub fn scan(options: &WalkOptions, scanner: &Scanner, collector: &Collector) {
 
 fn scan_file(path: &Path, max_file_size: u64, scanner: &Scanner, collector: &Collector) {
     let display = display_path(path);
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.len() > max_file_size => {
-            collector.problem(
-                display,
-                ProblemKind::Skipped,
-                format!("{} bytes is over --max-file-size ({max_file_size} bytes); raise it to scan this file", meta.len()),
-            );
-            return;
+    // One open, then the size from the handle: no second path lookup, and
+    // the size checked is the size of the file actually read.
+    let read = std::fs::File::open(path).and_then(|mut file| {
+        let len = file.metadata()?.len();
+        if len > max_file_size {
+            return Ok(Err(len));
         }
-        Ok(_) => {}
-        Err(err) => {
-            collector.problem(display, ProblemKind::Error, format!("cannot read: {err}"));
-            return;
-        }
-    }
-    match std::fs::read(path) {
-        Ok(bytes) => collector.scan(
+        let mut bytes = Vec::new();
+        // Like std::fs::read: a failed allocation is an error, not an abort.
+        bytes
+            .try_reserve_exact(usize::try_from(len).unwrap_or(usize::MAX))
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))?;
+        file.read_to_end(&mut bytes)?;
+        Ok(Ok(bytes))
+    });
+    match read {
+        Ok(Ok(bytes)) => collector.scan(
             scanner,
             &Blob {
                 source: SourceKind::File,
                 path: Some(&display),
                 bytes: &bytes,
             },
+        ),
+        Ok(Err(len)) => collector.problem(
+            display,
+            ProblemKind::Skipped,
+            format!("{len} bytes is over --max-file-size ({max_file_size} bytes); raise it to scan this file"),
         ),
         Err(err) => collector.problem(display, ProblemKind::Error, format!("cannot read: {err}")),
     }

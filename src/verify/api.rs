@@ -21,7 +21,7 @@ use reqwest::header::HeaderMap;
 use reqwest::{redirect, Method, Url};
 
 use super::retry;
-use crate::finding::{Secret, UnknownReason};
+use crate::finding::{redact_key_shapes, Secret, UnknownReason};
 
 /// The production API.
 pub const DEFAULT_API_URL: &str = "https://console.vast.ai";
@@ -42,26 +42,32 @@ impl ApiBase {
     /// Validates `text`. `origin` names where it came from for the error
     /// message (`--api-url`, `VAST_URL`).
     pub fn parse(text: &str, origin: &str) -> anyhow::Result<ApiBase> {
+        // Error messages echo the URL: never a key pasted into it.
+        let shown = redact_key_shapes(text);
         let url = Url::parse(text.trim()).map_err(|err| {
-            anyhow::anyhow!("{origin} {text:?}: not a URL ({err}); use e.g. {DEFAULT_API_URL}")
+            anyhow::anyhow!("{origin} {shown:?}: not a URL ({err}); use e.g. {DEFAULT_API_URL}")
         })?;
         if !url.username().is_empty() || url.password().is_some() {
             bail!("{origin}: credentials in the URL are not allowed; give the bare API base like {DEFAULT_API_URL}");
         }
         if url.query().is_some() || url.fragment().is_some() {
-            bail!("{origin} {text:?}: a query or fragment is not allowed; give the bare API base like {DEFAULT_API_URL}");
+            // The query is not echoed: it may hold a token of any shape.
+            let mut bare = url.clone();
+            bare.set_query(None);
+            bare.set_fragment(None);
+            bail!("{origin} {:?}: a query or fragment is not allowed (it was dropped from this message); give the bare API base like {DEFAULT_API_URL}", redact_key_shapes(bare.as_str()));
         }
         match url.scheme() {
             "https" => {}
             "http" if is_loopback(&url) => {}
             "http" => bail!(
-                "{origin} {text:?}: plain http is only allowed to a loopback address (127.0.0.0/8, ::1, localhost), \
+                "{origin} {shown:?}: plain http is only allowed to a loopback address (127.0.0.0/8, ::1, localhost), \
                  because the API key would travel unencrypted; use https"
             ),
-            other => bail!("{origin} {text:?}: unsupported scheme {other:?}; use https"),
+            other => bail!("{origin} {shown:?}: unsupported scheme {other:?}; use https"),
         }
         if url.host().is_none() {
-            bail!("{origin} {text:?}: no host; use e.g. {DEFAULT_API_URL}");
+            bail!("{origin} {shown:?}: no host; use e.g. {DEFAULT_API_URL}");
         }
         Ok(ApiBase { url })
     }
@@ -375,6 +381,24 @@ mod tests {
         ] {
             assert!(ApiBase::parse(bad, "--api-url").is_err(), "{bad}");
         }
+        let key = "38392aa0acddf808be3f8bc7f74f69351f1992ce2f3f3b4455da3295706fb7ad";
+        for with_key in [
+            format!("https://console.vast.ai/api/v0/instances/?api_key={key}"),
+            format!("http://example.com/{key}/"),
+            format!("console.vast.ai/{key}"),
+        ] {
+            let err = ApiBase::parse(&with_key, "VAST_URL")
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("VAST_URL") && !err.contains(key), "{err}");
+        }
+        let err = ApiBase::parse("https://console.vast.ai/?token=abc", "--api-url")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("console.vast.ai") && !err.contains("abc"),
+            "{err}"
+        );
         let err = ApiBase::parse("http://example.com", "--api-url")
             .unwrap_err()
             .to_string();

@@ -86,6 +86,8 @@ struct Sink<'a> {
     hash: gix::hash::Kind,
     bar: &'a ProgressBar,
     key_file_rules: bool,
+    /// Tree names need matching only in trees that mention the keyword.
+    names_need_keyword: bool,
 }
 
 /// Which objects the repository has (packs and loose), so every tree entry
@@ -165,6 +167,7 @@ impl<'a> Sink<'a> {
             hash,
             bar,
             key_file_rules: scanner.matcher().has_path_rules(),
+            names_need_keyword: scanner.matcher().path_rules_need_keyword(),
         }
     }
 
@@ -240,10 +243,11 @@ impl<'a> Sink<'a> {
     /// Checks that every entry names an object the repository has (a
     /// missing blob would otherwise go unnoticed: nothing reads it), notes
     /// submodules, and notes blobs whose name a path rule (key file) applies
-    /// to. Names are only matched in trees mentioning the keyword: path rules
-    /// name Vast files.
+    /// to. With only the built-in path rules (which name Vast files), names
+    /// are only matched in trees mentioning the keyword.
     fn tree(&self, id: &gix::oid, data: &[u8]) {
-        let names = self.key_file_rules && self.scanner.matcher().has_keyword(data);
+        let names = self.key_file_rules
+            && (!self.names_need_keyword || self.scanner.matcher().has_keyword(data));
         for entry in gix::objs::TreeRefIter::from_bytes(data, self.hash) {
             let entry = match entry {
                 Ok(entry) => entry,
