@@ -196,6 +196,25 @@ fn key_in_a_commit_message() {
 }
 
 #[test]
+fn staged_content_that_cannot_be_read_blocks_the_commit() {
+    let repo = Repo::new();
+    repo.write("a.txt", "a\n");
+    repo.commit("first");
+    repo.write("b.txt", "fresh content nobody else has\n");
+    repo.git(&["add", "b.txt"]);
+    let blob = repo.git(&["rev-parse", ":b.txt"]);
+    std::fs::remove_file(Repo::loose_object(&repo.git_dir(), &blob)).unwrap();
+    let run = scan(&repo.path, &["--staged"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("b.txt"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("could not be scanned"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn a_key_in_a_commit_summary_is_never_printed_in_full() {
     let repo = Repo::new();
     repo.write("README", "hello\n");

@@ -30,7 +30,18 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Exit> {
         keep_only_live(&mut report);
     }
     emit(&report, &rules, &args.output)?;
-    Ok(exit_for(&report, args.verify.fail_on))
+    let exit = exit_for(&report, args.verify.fail_on);
+    if exit == Exit::Clean && report.summary.mode == "staged" && report.summary.errors > 0 {
+        // A pre-commit check that could not read part of what is being
+        // committed must not let the commit through as if it were clean.
+        eprintln!(
+            "vastleaks: error: {} of the staged content could not be scanned (see above); \
+             fix it (e.g. `git add` the files again) before committing",
+            report::plural(report.summary.errors, "part")
+        );
+        return Ok(Exit::Error);
+    }
+    Ok(exit)
 }
 
 /// The verifier when `--verify` is on; checks the options that depend on it.
