@@ -428,3 +428,15 @@ fn asks_per_key_on_a_terminal() {
     assert!(api.is_deleted(&a) && !api.is_deleted(&b));
     assert_no_leaks(&output, &[&a, &b]);
 }
+
+#[test]
+fn scan_only_report_options_are_refused() {
+    let api = FakeVast::start();
+    let (_, leaked) = account(&api);
+    let dir = TempDir::new().unwrap();
+    write_env_files(dir.path(), &[("a.env", &leaked)]);
+    let output = revoke(&api, &dir, &["--fail-on", "live", "--yes"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--fail-on apply to `vastleaks scan`"));
+    assert_eq!(api.count("DELETE", "/", None), 0);
+}

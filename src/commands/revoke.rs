@@ -48,6 +48,11 @@ pub fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
             })
         })
         .collect::<anyhow::Result<_>>()?;
+    // Shared scan options that only shape `scan`'s report and exit code:
+    // accepting them silently would suggest they change what gets revoked.
+    if scan.verify.only_live || scan.verify.fail_on != crate::verify::FailOn::Any {
+        bail!("--only-live and --fail-on apply to `vastleaks scan`; revoke always verifies and acts only on live keys (use --fingerprint to choose keys)");
+    }
     let rules = load_rules(&scan.rule_files)?;
     let mut verify_args = scan.verify.clone();
     verify_args.verify = true;
