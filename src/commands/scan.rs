@@ -122,44 +122,7 @@ pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
         }
     }
 
-    let mut suppressions = Suppressions::default();
-    let mut problems_from_config = Vec::new();
-    let ignore_files: Vec<PathBuf> = match &args.ignore_file {
-        Some(file) => {
-            if !file.is_file() {
-                bail!(
-                    "--ignore-file {}: not found; pass an existing ignore file",
-                    file.display()
-                );
-            }
-            vec![file.clone()]
-        }
-        // Git modes: the ignore file at the work-tree root.
-        None if git.is_some() => git
-            .as_ref()
-            .and_then(|session| session.ignore_file())
-            .into_iter()
-            .collect(),
-        None if stdin => vec![PathBuf::from(IGNORE_FILE_NAME)],
-        None => args
-            .paths
-            .iter()
-            .filter(|p| p.is_dir())
-            .map(|p| p.join(IGNORE_FILE_NAME))
-            .collect(),
-    };
-    for file in &ignore_files {
-        for err in suppressions.load_ignore_file(file)? {
-            problems_from_config.push(crate::scan::Problem {
-                path: format!("{}:{}", err.file, err.line),
-                kind: ProblemKind::Error,
-                message: format!("ignore entry skipped: {}", err.message),
-            });
-        }
-    }
-    if let Some(baseline) = &args.baseline {
-        suppressions.load_baseline(baseline)?;
-    }
+    let (suppressions, problems_from_config) = load_suppressions(args, git.as_ref(), stdin)?;
 
     let collector = Collector::default();
     let mode = if let Some(session) = &mut git {
@@ -214,6 +177,54 @@ pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
     report.summary.keys = report.distinct_keys() as u64;
     report.summary.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// The ignore files and baseline that apply to this scan. Malformed ignore
+/// lines come back as problems (reported, never fatal); a missing
+/// `--ignore-file` or a bad baseline is an error.
+fn load_suppressions(
+    args: &ScanArgs,
+    git: Option<&source::git::Session>,
+    stdin: bool,
+) -> anyhow::Result<(Suppressions, Vec<crate::scan::Problem>)> {
+    let mut suppressions = Suppressions::default();
+    let mut problems = Vec::new();
+    let ignore_files: Vec<PathBuf> = match &args.ignore_file {
+        Some(file) => {
+            if !file.is_file() {
+                bail!(
+                    "--ignore-file {}: not found; pass an existing ignore file",
+                    file.display()
+                );
+            }
+            vec![file.clone()]
+        }
+        // Git modes: the ignore file at the work-tree root.
+        None if git.is_some() => git
+            .and_then(|session| session.ignore_file())
+            .into_iter()
+            .collect(),
+        None if stdin => vec![PathBuf::from(IGNORE_FILE_NAME)],
+        None => args
+            .paths
+            .iter()
+            .filter(|p| p.is_dir())
+            .map(|p| p.join(IGNORE_FILE_NAME))
+            .collect(),
+    };
+    for file in &ignore_files {
+        for err in suppressions.load_ignore_file(file)? {
+            problems.push(crate::scan::Problem {
+                path: format!("{}:{}", err.file, err.line),
+                kind: ProblemKind::Error,
+                message: format!("ignore entry skipped: {}", err.message),
+            });
+        }
+    }
+    if let Some(baseline) = &args.baseline {
+        suppressions.load_baseline(baseline)?;
+    }
+    Ok((suppressions, problems))
 }
 
 /// The git scan the arguments ask for, if any: `--git` (optionally with
@@ -404,12 +415,11 @@ pub fn write_diagnostics(
         let checked = counts.live + counts.revoked + counts.unknown;
         writeln!(
             err,
-            "vastleaks: verified {checked} distinct key{} against {} in {:.2}s ({} request{}): {} live, {} revoked, {} unknown",
-            if checked == 1 { "" } else { "s" },
+            "vastleaks: verified {} against {} in {:.2}s ({}): {} live, {} revoked, {} unknown",
+            report::plural(checked, "distinct key"),
             counts.api,
             counts.elapsed.as_secs_f64(),
-            counts.requests,
-            if counts.requests == 1 { "" } else { "s" },
+            report::plural(counts.requests, "request"),
             counts.live,
             counts.revoked,
             counts.unknown,
@@ -430,9 +440,8 @@ pub fn write_diagnostics(
     if let Some(counts) = summary.verification.as_ref().filter(|c| c.unknown > 0) {
         writeln!(
             err,
-            "vastleaks: {} key{} could not be checked (unknown is not revoked): treat {} as live until checked",
-            counts.unknown,
-            if counts.unknown == 1 { "" } else { "s" },
+            "vastleaks: {} could not be checked (unknown is not revoked): treat {} as live until checked",
+            report::plural(counts.unknown, "key"),
             if counts.unknown == 1 { "it" } else { "them" },
         )?;
     }
