@@ -196,6 +196,26 @@ fn key_in_a_commit_message() {
 }
 
 #[test]
+fn oversized_staged_blobs_are_reported_as_skipped() {
+    let repo = Repo::new();
+    repo.write("a.txt", "a\n");
+    repo.commit("first");
+    repo.write(
+        "big.log",
+        &format!("{}\n{}", "x".repeat(4096), env_line(KEYS[0])),
+    );
+    repo.git(&["add", "big.log"]);
+    let run = scan(&repo.path, &["--staged", "--max-file-size", "1K"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.findings().is_empty());
+    let problems = run.problems();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["path"], "big.log");
+    assert_eq!(problems[0]["kind"], "skipped");
+    assert!(s(&problems[0]["message"]).contains("--max-file-size"));
+}
+
+#[test]
 fn staged_content_that_cannot_be_read_blocks_the_commit() {
     let repo = Repo::new();
     repo.write("a.txt", "a\n");

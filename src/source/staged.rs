@@ -85,16 +85,22 @@ pub fn scan(
         }
         staged += 1;
         let path = path.to_string();
-        match gix::objs::Find::try_find(&repo.objects, &entry.id, &mut buf) {
-            Ok(Some(object)) if object.data.len() as u64 > request.max_file_size => collector
-                .problem(
+        // The header gives the size without inflating the blob, so a staged
+        // multi-gigabyte model file is skipped without being read into memory.
+        if let Ok(Some(header)) = gix::objs::FindHeader::try_header(&repo.objects, &entry.id) {
+            if header.size > request.max_file_size {
+                collector.problem(
                     path,
                     ProblemKind::Skipped,
                     format!(
-                    "staged blob of {} bytes is over --max-file-size; raise it to scan this file",
-                    object.data.len()
-                ),
-                ),
+                        "staged blob of {} bytes is over --max-file-size; raise it to scan this file",
+                        header.size
+                    ),
+                );
+                continue;
+            }
+        }
+        match gix::objs::Find::try_find(&repo.objects, &entry.id, &mut buf) {
             Ok(Some(object)) => collector.scan(
                 scanner,
                 &Blob {
