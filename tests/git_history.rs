@@ -216,6 +216,30 @@ fn oversized_staged_blobs_are_reported_as_skipped() {
 }
 
 #[test]
+fn oversized_blobs_in_a_range_are_reported_as_skipped() {
+    let repo = Repo::new();
+    repo.write("a.txt", "a\n");
+    let base = repo.commit("first");
+    repo.write(
+        "big.log",
+        &format!("{}\n{}", "x".repeat(4096), env_line(KEYS[0])),
+    );
+    repo.commit("big");
+    let run = scan(
+        &repo.path,
+        &["--git", "--since-commit", &base, "--max-file-size", "1K"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let problems = run.problems();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["kind"], "skipped");
+    assert!(
+        s(&problems[0]["message"]).contains("big.log"),
+        "{problems:?}"
+    );
+}
+
+#[test]
 fn staged_content_that_cannot_be_read_blocks_the_commit() {
     let repo = Repo::new();
     repo.write("a.txt", "a\n");

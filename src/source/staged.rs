@@ -85,20 +85,13 @@ pub fn scan(
         }
         staged += 1;
         let path = path.to_string();
-        // The header gives the size without inflating the blob, so a staged
-        // multi-gigabyte model file is skipped without being read into memory.
-        if let Ok(Some(header)) = gix::objs::FindHeader::try_header(&repo.objects, &entry.id) {
-            if header.size > request.max_file_size {
-                collector.problem(
-                    path,
-                    ProblemKind::Skipped,
-                    format!(
-                        "staged blob of {} bytes is over --max-file-size; raise it to scan this file",
-                        header.size
-                    ),
-                );
-                continue;
-            }
+        if let Some(size) = crate::source::git::size_over(repo, &entry.id, request.max_file_size) {
+            collector.problem(
+                path,
+                ProblemKind::Skipped,
+                format!("staged blob of {size} bytes is over --max-file-size; raise it to scan this file"),
+            );
+            continue;
         }
         match gix::objs::Find::try_find(&repo.objects, &entry.id, &mut buf) {
             Ok(Some(object)) => collector.scan(

@@ -348,6 +348,14 @@ pub fn tune_for_random_reads(repo: &mut gix::Repository) {
     repo.objects.unset_object_cache();
 }
 
+/// The object's size when it is over `max`, read from its header: big blobs
+/// (model weights, datasets) are skipped without being inflated into memory.
+/// `None` when it fits or the header cannot be read (the full read reports that).
+pub fn size_over(repo: &gix::Repository, id: &gix::oid, max: u64) -> Option<u64> {
+    let header = gix::objs::FindHeader::try_header(&repo.objects, id).ok()??;
+    (header.size > max).then_some(header.size)
+}
+
 /// Formats a git time as RFC 3339.
 pub fn rfc3339(time: gix::date::Time) -> String {
     time.format_or_unix(gix::date::time::format::ISO8601_STRICT)

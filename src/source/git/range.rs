@@ -240,14 +240,13 @@ fn scan_blob(
         let p = object_problem(kind, &blob, message);
         collector.problem(p.path, p.kind, p.message);
     };
-    match repo.try_find_object(blob) {
-        Ok(Some(object)) if object.data.len() as u64 > max_file_size => report(
+    if let Some(size) = crate::source::git::size_over(repo, &blob, max_file_size) {
+        return report(
             ProblemKind::Skipped,
-            format!(
-                "{path} in commit {commit}: {} bytes is over --max-file-size; raise it to scan this blob",
-                object.data.len()
-            ),
-        ),
+            format!("{path} in commit {commit}: {size} bytes is over --max-file-size; raise it to scan this blob"),
+        );
+    }
+    match repo.try_find_object(blob) {
         Ok(Some(object)) => collector.scan_with(
             scanner,
             &Blob {
@@ -263,7 +262,10 @@ fn scan_blob(
         ),
         Err(err) => report(
             ProblemKind::Error,
-            format!("unreadable blob {path} (referenced by commit {commit}): {}", crate::source::git::describe(&err)),
+            format!(
+                "unreadable blob {path} (referenced by commit {commit}): {}",
+                crate::source::git::describe(&err)
+            ),
         ),
     }
 }
