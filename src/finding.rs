@@ -237,6 +237,37 @@ pub struct Verification {
     pub key_id: Option<i64>,
 }
 
+/// Why a finding does not count towards the exit code. A suppressed finding
+/// is never dropped: it stays in the report, marked, so that a pull request
+/// cannot hide its own key without the reviewer seeing it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "by", rename_all = "kebab-case")]
+pub enum Suppression {
+    /// `vastleaks:allow` or `gitleaks:allow` on the key's line.
+    Inline { marker: String },
+    /// An entry of an ignore file.
+    IgnoreFile { file: String, line: usize },
+    /// A fingerprint listed in a `--baseline` report.
+    Baseline { file: String },
+}
+
+impl Suppression {
+    /// SARIF's `suppression.kind`: in the scanned source itself, or outside it.
+    pub fn in_source(&self) -> bool {
+        matches!(self, Suppression::Inline { .. })
+    }
+}
+
+impl fmt::Display for Suppression {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Suppression::Inline { marker } => write!(f, "`{marker}` on its line"),
+            Suppression::IgnoreFile { file, line } => write!(f, "ignore entry {file}:{line}"),
+            Suppression::Baseline { file } => write!(f, "baseline {file}"),
+        }
+    }
+}
+
 /// One occurrence of a key.
 #[derive(Clone, Debug)]
 pub struct Finding {
@@ -248,6 +279,9 @@ pub struct Finding {
     pub location: Location,
     pub git: Option<GitProvenance>,
     pub verification: Option<Verification>,
+    /// Set when something suppressed the finding (it is then reported as
+    /// suppressed, not dropped).
+    pub suppression: Option<Suppression>,
 }
 
 impl Finding {
@@ -307,6 +341,7 @@ impl Finding {
             },
             git: None,
             verification: None,
+            suppression: None,
         }
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
-use crate::finding::{Finding, Location, SourceKind};
+use crate::finding::{Finding, Location, SourceKind, Suppression};
 use crate::matcher::Matcher;
 
 /// Markers that suppress a finding on their line. `gitleaks:allow` is honoured
@@ -40,27 +40,26 @@ impl Scanner {
         &self.matcher
     }
 
-    /// Scans one input. Returns its findings and how many were suppressed by
-    /// an inline allow marker.
-    pub fn scan_bytes(&self, blob: &Blob<'_>) -> (Vec<Finding>, usize) {
+    /// Scans one input. Findings on a line with an inline allow marker are
+    /// returned too, marked [`Suppression::Inline`]: they do not count, but
+    /// they stay visible.
+    pub fn scan_bytes(&self, blob: &Blob<'_>) -> Vec<Finding> {
         let matches = self.matcher.find(blob.bytes, blob.path);
         if matches.is_empty() {
-            return (Vec::new(), 0);
+            return Vec::new();
         }
         let binary = memchr::memchr(0, &blob.bytes[..blob.bytes.len().min(BINARY_SNIFF)]).is_some();
         let mut findings = Vec::with_capacity(matches.len());
-        let mut allowed = 0;
         let mut lines = LineCounter::new(blob.bytes);
         for found in matches {
             let (line, column, line_range) = lines.locate(found.key.start);
             let line_bytes = &blob.bytes[line_range];
-            if ALLOW_MARKERS
+            let suppression = ALLOW_MARKERS
                 .iter()
-                .any(|marker| memchr::memmem::find(line_bytes, marker).is_some())
-            {
-                allowed += 1;
-                continue;
-            }
+                .find(|marker| memchr::memmem::find(line_bytes, marker).is_some())
+                .map(|marker| Suppression::Inline {
+                    marker: String::from_utf8_lossy(marker).into_owned(),
+                });
             let rule = &self.matcher.rules()[found.rule];
             // The key is 64 ASCII hex digits, guaranteed by the key pattern.
             let key = found.decoded.unwrap_or_else(|| {
@@ -84,9 +83,10 @@ impl Scanner {
                 },
                 git: None,
                 verification: None,
+                suppression,
             });
         }
-        (findings, allowed)
+        findings
     }
 }
 
@@ -150,7 +150,6 @@ pub struct Collector {
     problems: Mutex<Vec<Problem>>,
     pub scanned: AtomicU64,
     pub bytes: AtomicU64,
-    pub allowed: AtomicU64,
 }
 
 impl Collector {
@@ -162,14 +161,11 @@ impl Collector {
     /// Like [`Collector::scan`], letting the source attach what only it knows
     /// (the git object id, say) to each finding before it is recorded.
     pub fn scan_with(&self, scanner: &Scanner, blob: &Blob<'_>, annotate: impl Fn(&mut Finding)) {
-        let (mut findings, allowed) = scanner.scan_bytes(blob);
+        let mut findings = scanner.scan_bytes(blob);
         findings.iter_mut().for_each(annotate);
         self.scanned.fetch_add(1, Ordering::Relaxed);
         self.bytes
             .fetch_add(blob.bytes.len() as u64, Ordering::Relaxed);
-        if allowed > 0 {
-            self.allowed.fetch_add(allowed as u64, Ordering::Relaxed);
-        }
         if !findings.is_empty() {
             lock(&self.findings).extend(findings);
         }
@@ -217,7 +213,6 @@ impl Collector {
             problems,
             scanned: self.scanned.into_inner(),
             bytes: self.bytes.into_inner(),
-            allowed: self.allowed.into_inner(),
         }
     }
 }
@@ -228,7 +223,6 @@ pub struct ScanParts {
     pub problems: Vec<Problem>,
     pub scanned: u64,
     pub bytes: u64,
-    pub allowed: u64,
 }
 
 /// A poisoned lock only means another thread panicked while pushing; the data
@@ -248,12 +242,17 @@ mod tests {
         Scanner::new(Matcher::new(&RuleSet::builtin()).unwrap())
     }
 
+    /// The findings that count, and how many an inline marker suppressed.
     fn scan(text: &[u8]) -> (Vec<Finding>, usize) {
-        scanner().scan_bytes(&Blob {
-            source: SourceKind::File,
-            path: Some("x.env"),
-            bytes: text,
-        })
+        let (allowed, found): (Vec<_>, Vec<_>) = scanner()
+            .scan_bytes(&Blob {
+                source: SourceKind::File,
+                path: Some("x.env"),
+                bytes: text,
+            })
+            .into_iter()
+            .partition(|f| f.suppression.is_some());
+        (found, allowed.len())
     }
 
     #[test]

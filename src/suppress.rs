@@ -12,7 +12,7 @@ use anyhow::Context;
 use globset::{Glob, GlobMatcher};
 use serde::Serialize;
 
-use crate::finding::{redact_key_shapes, Finding, Fingerprint};
+use crate::finding::{redact_key_shapes, Finding, Fingerprint, Suppression};
 
 /// The ignore file looked up at each scan root.
 pub const IGNORE_FILE_NAME: &str = ".vastleaksignore";
@@ -48,12 +48,15 @@ pub struct IgnoreFileError {
 pub struct Suppressions {
     entries: Vec<IgnoreEntry>,
     baseline: HashSet<Fingerprint>,
+    /// The baseline file, as named on the command line (for reports).
+    baseline_file: String,
 }
 
 /// What applying suppressions did.
 pub struct Applied {
     pub kept: Vec<Finding>,
-    pub suppressed: usize,
+    /// Findings that do not count, each marked with what suppressed it.
+    pub suppressed: Vec<Finding>,
     pub stale: Vec<StaleIgnore>,
 }
 
@@ -151,6 +154,7 @@ impl Suppressions {
                 added += usize::from(self.baseline.insert(fp));
             }
         }
+        self.baseline_file = crate::source::files::display_path(path);
         if added == 0 && !findings.is_empty() {
             anyhow::bail!(
                 "--baseline {}: none of its {} findings has a vastleaks fingerprint (16 hex digits); pass a report written by `vastleaks scan --format json`",
@@ -161,23 +165,34 @@ impl Suppressions {
         Ok(added)
     }
 
-    /// Splits findings into kept and suppressed and lists stale ignore entries.
+    /// Splits findings into kept and suppressed (marked with what suppressed
+    /// them; findings already marked inline stay so) and lists stale ignore
+    /// entries.
     pub fn apply(&self, findings: Vec<Finding>) -> Applied {
         let mut used = vec![false; self.entries.len()];
         let mut kept = Vec::with_capacity(findings.len());
-        let mut suppressed = 0;
-        for finding in findings {
-            let mut hit = self.baseline.contains(&finding.fingerprint);
+        let mut suppressed = Vec::new();
+        for mut finding in findings {
             for (index, entry) in self.entries.iter().enumerate() {
                 if entry.fingerprint == finding.fingerprint
                     && entry.matches_path(finding.location.path.as_deref())
                 {
                     used[index] = true;
-                    hit = true;
+                    finding
+                        .suppression
+                        .get_or_insert_with(|| Suppression::IgnoreFile {
+                            file: entry.file.clone(),
+                            line: entry.line,
+                        });
                 }
             }
-            if hit {
-                suppressed += 1;
+            if finding.suppression.is_none() && self.baseline.contains(&finding.fingerprint) {
+                finding.suppression = Some(Suppression::Baseline {
+                    file: self.baseline_file.clone(),
+                });
+            }
+            if finding.suppression.is_some() {
+                suppressed.push(finding);
             } else {
                 kept.push(finding);
             }
@@ -237,7 +252,7 @@ mod tests {
             finding(B, "docs/x.md"),
             finding(B, "src/b.env"),
         ]);
-        assert_eq!(applied.suppressed, 2);
+        assert_eq!(applied.suppressed.len(), 2);
         assert_eq!(applied.kept.len(), 1);
         assert_eq!(applied.kept[0].location.path.as_deref(), Some("src/b.env"));
         assert_eq!(applied.stale.len(), 1);
@@ -254,7 +269,7 @@ mod tests {
             errors.iter().map(|e| e.line).collect::<Vec<_>>(),
             vec![1, 2, 3]
         );
-        assert_eq!(s.apply(vec![finding(A, "x")]).suppressed, 1);
+        assert_eq!(s.apply(vec![finding(A, "x")]).suppressed.len(), 1);
     }
 
     #[test]
@@ -266,7 +281,15 @@ mod tests {
             "repo/.vastleaksignore",
             Path::new("repo"),
         );
-        assert_eq!(s.apply(vec![finding(A, "repo/tests/a.env")]).suppressed, 1);
-        assert_eq!(s.apply(vec![finding(A, "repo/src/a.env")]).suppressed, 0);
+        assert_eq!(
+            s.apply(vec![finding(A, "repo/tests/a.env")])
+                .suppressed
+                .len(),
+            1
+        );
+        assert_eq!(
+            s.apply(vec![finding(A, "repo/src/a.env")]).suppressed.len(),
+            0
+        );
     }
 }

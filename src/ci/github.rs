@@ -307,6 +307,7 @@ fn prefixed(report: &Report, prefix: &str) -> Report {
     }
     Report {
         findings,
+        suppressed: report.suppressed.clone(),
         problems: report.problems.clone(),
         stale_ignores: report.stale_ignores.clone(),
         summary: report.summary.clone(),

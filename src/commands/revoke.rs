@@ -299,6 +299,7 @@ fn keys_from_stdin() -> anyhow::Result<Report> {
             },
             git: None,
             verification: None,
+            suppression: None,
         });
     }
     let mut report = Report {

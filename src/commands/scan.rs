@@ -151,12 +151,13 @@ pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
     problems.extend(parts.problems);
     let mut report = Report {
         findings: applied.kept,
+        suppressed: applied.suppressed,
         stale_ignores: applied.stale,
         summary: Summary {
             mode: mode.to_string(),
             scanned: parts.scanned,
             bytes: parts.bytes,
-            suppressed: parts.allowed + applied.suppressed as u64,
+            suppressed: 0,
             skipped: problems
                 .iter()
                 .filter(|p| p.kind == ProblemKind::Skipped)
@@ -174,6 +175,7 @@ pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
         problems,
     };
     report.summary.findings = report.findings.len() as u64;
+    report.summary.suppressed = report.suppressed.len() as u64;
     report.summary.keys = report.distinct_keys() as u64;
     report.summary.elapsed = started.elapsed();
     Ok(report)

@@ -41,7 +41,11 @@ pub enum Format {
 /// Everything a scan found and saw.
 #[derive(Debug, Default)]
 pub struct Report {
+    /// Findings that count.
     pub findings: Vec<Finding>,
+    /// Findings that a marker, ignore entry or baseline suppressed; each has
+    /// [`Finding::suppression`] set. Reported, never dropped.
+    pub suppressed: Vec<Finding>,
     pub problems: Vec<Problem>,
     pub stale_ignores: Vec<StaleIgnore>,
     pub summary: Summary,

@@ -314,7 +314,6 @@ pub fn merge_into(main: &Collector, parts: ScanParts) {
     main.add_findings(parts.findings);
     main.scanned.fetch_add(parts.scanned, Ordering::Relaxed);
     main.bytes.fetch_add(parts.bytes, Ordering::Relaxed);
-    main.allowed.fetch_add(parts.allowed, Ordering::Relaxed);
     for problem in parts.problems {
         main.problem(problem.path, problem.kind, problem.message);
     }
