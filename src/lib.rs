@@ -16,4 +16,5 @@ pub mod rules;
 pub mod scan;
 pub mod source;
 pub mod suppress;
+pub mod untrusted;
 pub mod verify;

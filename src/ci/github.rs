@@ -36,12 +36,12 @@ pub fn run(args: &CiGithubArgs) -> anyhow::Result<Exit> {
         let _ = writeln!(
             std::io::stdout(),
             "::error title=vastleaks::{}",
-            crate::report::github::escape_data(&message)
+            crate::report::github::escape_data(&crate::untrusted::redact_keys(&message))
         );
         if let Some(summary) = &args.step_summary {
             let text = format!(
                 "## vastleaks: the scan did not run\n\n{}\n",
-                crate::report::markdown::text(&message)
+                crate::report::markdown::text(&crate::untrusted::redact_keys(&message))
             );
             let _ = append(summary, text.as_bytes());
         }
@@ -334,9 +334,9 @@ fn render(format: Format, report: &Report, rules: &RuleSet) -> anyhow::Result<Ve
         show_secrets: false,
         rules: rules.rules(),
     };
-    let mut out = NoColor::new(Vec::new());
+    let mut out = crate::untrusted::Redactor::new(NoColor::new(Vec::new()));
     report::write(format, report, &options, &mut out)?;
-    Ok(out.into_inner())
+    Ok(out.finish()?.into_inner())
 }
 
 /// Appends to a file the runner reads after the step (summary, outputs).

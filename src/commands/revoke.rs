@@ -6,7 +6,7 @@ use std::io::{BufRead, IsTerminal, Read, Write};
 use anyhow::{bail, Context};
 use serde::Serialize;
 
-use super::scan::{collect, load_rules, write_diagnostics, write_problems};
+use super::scan::{collect, load_rules, redacting, write_diagnostics, write_problems};
 use super::Exit;
 use crate::cli::RevokeArgs;
 use crate::finding::{
@@ -80,12 +80,13 @@ pub fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
         report.summary.keys = report.distinct_keys() as u64;
     }
     verifier.verify_report(&mut report);
-    let mut err = termcolor::NoColor::new(std::io::stderr());
+    let mut err = redacting(termcolor::NoColor::new(std::io::stderr()), &scan.output);
     if scan.output.quiet {
         write_problems(&report, true, &mut err)
     } else {
         write_diagnostics(&report, false, &mut err)
     }
+    .and_then(|()| err.finish().map(drop))
     .context("cannot write to standard error")?;
 
     let mode = if args.yes {
@@ -176,9 +177,10 @@ fn revoke_all(
                     let locations = locations_of(report, &finding.fingerprint);
                     if !quiet {
                         eprintln!(
-                            "vastleaks: live key {} (fingerprint {}, key id {key_id}) found at {locations}",
+                            "vastleaks: live key {} (fingerprint {}, key id {key_id}) found at {}",
                             secret.redacted(),
-                            finding.fingerprint
+                            finding.fingerprint,
+                            crate::untrusted::line(&locations)
                         );
                     }
                     match mode {
@@ -372,11 +374,15 @@ fn write_records(
                         .map(|id| id.to_string())
                         .unwrap_or_else(|| "-".to_string()),
                     serde_json::to_value(r.outcome)?.as_str().unwrap_or(""),
-                    r.detail
+                    crate::untrusted::escape_controls(&r.detail)
                 )?;
             }
         }
     }
+    // Paths in "found at" are untrusted: redact key shapes like every report.
+    let mut redactor = redacting(Vec::new(), output);
+    redactor.write_all(&buffer)?;
+    let buffer = redactor.finish()?;
     match output.output.as_deref().filter(|p| p.as_os_str() != "-") {
         Some(path) => std::fs::write(path, &buffer).with_context(|| {
             format!(

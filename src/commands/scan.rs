@@ -16,6 +16,7 @@ use crate::rules::RuleSet;
 use crate::scan::{Collector, ProblemKind, Scanner};
 use crate::source;
 use crate::suppress::{Suppressions, IGNORE_FILE_NAME};
+use crate::untrusted::{self, Redactor};
 use crate::verify::{FailOn, Verifier};
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<Exit> {
@@ -315,32 +316,47 @@ pub fn emit(report: &Report, rules: &RuleSet, output: &OutputArgs) -> anyhow::Re
         Some(path) => {
             let file = std::fs::File::create(path)
                 .with_context(|| format!("-o {}: cannot create the report file; check the directory exists and is writable", path.display()))?;
-            let mut out = NoColor::new(std::io::BufWriter::new(file));
+            let mut out = redacting(NoColor::new(std::io::BufWriter::new(file)), output);
             report::write(output.format, report, &options, &mut out)
-                .and_then(|()| out.flush())
+                .and_then(|()| out.finish()?.flush())
                 .with_context(|| format!("-o {}: cannot write the report", path.display()))?;
         }
         None => {
-            let mut out =
+            let stdout =
                 StandardStream::stdout(color_choice(output.color, std::io::stdout().is_terminal()));
+            let mut out = redacting(stdout, output);
             write_ignoring_broken_pipe(
-                report::write(output.format, report, &options, &mut out).and_then(|()| out.flush()),
+                report::write(output.format, report, &options, &mut out)
+                    .and_then(|()| out.finish()?.flush()),
             )?;
         }
     }
-    let mut err =
+    let stderr =
         StandardStream::stderr(color_choice(output.color, std::io::stderr().is_terminal()));
-    if output.quiet {
+    let mut err = redacting(stderr, output);
+    let written = if output.quiet {
         // Quiet keeps errors: an input that could not be read is a hole in the scan.
-        write_ignoring_broken_pipe(write_problems(report, true, &mut err))?;
+        write_problems(report, true, &mut err)
     } else {
-        write_ignoring_broken_pipe(write_diagnostics(
-            report,
-            output.format == Format::Human,
-            &mut err,
-        ))?;
-    }
+        write_diagnostics(report, output.format == Format::Human, &mut err)
+    };
+    write_ignoring_broken_pipe(written.and_then(|()| out_finish(err)))?;
     Ok(())
+}
+
+/// Output as written: every key-shaped run redacted unless `--show-secrets`
+/// (see [`crate::untrusted::Redactor`]). With `--show-secrets` the redactor
+/// passes everything through unchanged.
+pub fn redacting<W: Write>(inner: W, output: &OutputArgs) -> Redactor<W> {
+    if output.show_secrets {
+        Redactor::passthrough(inner)
+    } else {
+        Redactor::new(inner)
+    }
+}
+
+fn out_finish<W: WriteColor>(out: Redactor<W>) -> std::io::Result<()> {
+    out.finish()?.flush()
 }
 
 /// One stderr line per problem (`only_errors`: skip the deliberately skipped).
@@ -358,7 +374,8 @@ pub fn write_problems(
         writeln!(
             err,
             "vastleaks: {what}: {}: {}",
-            problem.path, problem.message
+            untrusted::escape_controls(&problem.path),
+            untrusted::escape_controls(&problem.message)
         )?;
     }
     Ok(())
@@ -399,7 +416,9 @@ pub fn write_diagnostics(
         writeln!(
             err,
             "vastleaks: warning: {}:{}: ignore entry {} matched nothing in this scan (stale: remove it if the key is gone)",
-            stale.file, stale.line, stale.fingerprint
+            untrusted::escape_controls(&stale.file),
+            stale.line,
+            stale.fingerprint
         )?;
     }
     let summary = &report.summary;
@@ -428,7 +447,7 @@ pub fn write_diagnostics(
         )?;
     }
     for note in &summary.notes {
-        writeln!(err, "vastleaks: note: {note}")?;
+        writeln!(err, "vastleaks: note: {}", untrusted::escape_controls(note))?;
     }
     if let Some(counts) = summary.verification.as_ref().filter(|c| hint && c.live > 0) {
         writeln!(

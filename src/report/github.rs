@@ -102,11 +102,16 @@ fn short(id: &str) -> &str {
     &id[..id.len().min(12)]
 }
 
-/// Escapes a workflow-command message (the part after `::`).
+/// Escapes a workflow-command message (the part after `::`): the runner's
+/// own encoding for `%`, CR and LF, then every other control character made
+/// visible (`\x1b`), so a file name cannot drive the terminal that shows
+/// the log.
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
+    let encoded = text
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    crate::untrusted::escape_controls(&encoded).into_owned()
 }
 
 /// Escapes a workflow-command property value (`file=`, `title=`).

@@ -212,7 +212,7 @@ pub fn text(raw: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if c.is_control() => out.push(' '),
+            c if crate::untrusted::is_unsafe_char(c) => out.push(' '),
             c => out.push(c),
         }
     }

@@ -1,0 +1,113 @@
+//! Hostile repositories: file names, refs, messages and configuration files
+//! written by an attacker must not make vastleaks print a key, inject
+//! terminal or CI commands, read files outside the tree, or pass a leak.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use assert_cmd::cargo::CommandCargoExt;
+use common::{commit_file, git, init_repo, key, key_line, redacted};
+
+const FORMATS: [&str; 6] = ["human", "json", "jsonl", "sarif", "github", "markdown"];
+
+/// Runs `vastleaks ARGS` in `dir`; returns (exit code, stdout, stderr).
+fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("vastleaks")
+        .unwrap()
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env_remove("PRE_COMMIT")
+        .env_remove("VAST_URL")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn keys_in_paths_refs_and_messages_are_redacted_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init_repo(&dir.path().join("repo"));
+    // The path, the branch and the commit message each carry a key; the
+    // content carries another (the finding itself).
+    let path_key = key(1);
+    let ref_key = key(2);
+    let message_key = key(3);
+    commit_file(
+        &repo,
+        &format!("keys/{path_key}/.env"),
+        &key_line(0),
+        &format!("add {message_key}"),
+    );
+    git(&repo, &["branch", &format!("leak-{ref_key}")]);
+    git(&repo, &["tag", &format!("t{path_key}")]);
+    for mode in [&["scan", "."][..], &["scan", "--git", "."][..]] {
+        for format in FORMATS {
+            let mut args = mode.to_vec();
+            args.extend(["-f", format, "--progress", "never"]);
+            let (code, stdout, stderr) = run(&repo, &args);
+            assert_eq!(code, 1, "{args:?}: {stderr}");
+            for secret in [
+                key(0),
+                path_key.clone(),
+                ref_key.clone(),
+                message_key.clone(),
+            ] {
+                assert!(
+                    !stdout.contains(&secret) && !stderr.contains(&secret),
+                    "{args:?} printed a full key:\n{stdout}\n{stderr}"
+                );
+            }
+            assert!(
+                stdout.contains(&redacted(&key(0))),
+                "{args:?}: the finding is still shown, redacted:\n{stdout}"
+            );
+        }
+    }
+    // --show-secrets shows everything as it is.
+    let (_, stdout, _) = run(&repo, &["scan", ".", "--show-secrets"]);
+    assert!(stdout.contains(&key(0)) && stdout.contains(&path_key));
+}
+
+#[test]
+fn control_characters_in_names_reach_no_terminal_or_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init_repo(&dir.path().join("repo"));
+    // A newline that starts a workflow command, an OSC 52 clipboard write,
+    // a terminal title change and a bidi override.
+    let name = "x\n::stop-commands::pwned\n::error::fake\x1b]52;c;cHduZWQ=\x07\x1b]0;title\x07\u{202e}.env";
+    commit_file(
+        &repo,
+        name,
+        &key_line(0),
+        "evil\n\n::error::in message\x1b[2J",
+    );
+    for mode in [&["scan", "."][..], &["scan", "--git", "."][..]] {
+        for format in ["human", "github", "markdown"] {
+            let mut args = mode.to_vec();
+            args.extend(["-f", format, "--progress", "never"]);
+            let (code, stdout, stderr) = run(&repo, &args);
+            assert_eq!(code, 1, "{args:?}: {stderr}");
+            for (what, text) in [("stdout", &stdout), ("stderr", &stderr)] {
+                assert!(
+                    !text.contains('\x1b') && !text.contains('\x07') && !text.contains('\u{202e}'),
+                    "{args:?}: {what} carries a control character:\n{text:?}"
+                );
+                assert!(
+                    !text.lines().any(|l| l.starts_with("::stop-commands")
+                        || l.starts_with("::error::fake")
+                        || l.starts_with("::error::in message")),
+                    "{args:?}: {what} lets a file name start a workflow command:\n{text}"
+                );
+            }
+        }
+    }
+}
