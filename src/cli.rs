@@ -60,6 +60,12 @@ pub struct ScanArgs {
     #[arg(long, value_name = "SIZE", default_value = "100M", value_parser = parse_size)]
     pub max_file_size: u64,
 
+    /// Exit 0 even when part of the scan could not be read or every input was
+    /// skipped (by default such a scan exits 2: it cannot vouch for what it
+    /// did not read).
+    #[arg(long)]
+    pub allow_incomplete: bool,
+
     /// Extra rule file (TOML); rules with an existing id replace the built-in one. Repeatable.
     #[arg(long = "rules", value_name = "FILE")]
     pub rule_files: Vec<PathBuf>,

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod finding;
 pub mod gitcli;
 pub mod matcher;
+pub mod outcome;
 pub mod report;
 pub mod revoke;
 pub mod rules;

@@ -111,3 +111,59 @@ fn control_characters_in_names_reach_no_terminal_or_log() {
         }
     }
 }
+
+/// Exit code and JSON report of `vastleaks scan ARGS -f json`.
+fn scan_json(dir: &Path, args: &[&str]) -> (i32, serde_json::Value, String) {
+    let mut all = vec!["scan"];
+    all.extend(args);
+    all.extend(["-f", "json", "--progress", "never"]);
+    let (code, stdout, stderr) = run(dir, &all);
+    (
+        code,
+        serde_json::from_str(&stdout).unwrap_or_default(),
+        stderr,
+    )
+}
+
+#[test]
+fn a_scan_with_holes_exits_2_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init_repo(&dir.path().join("repo"));
+    commit_file(&repo, "a.txt", "nothing here\n", "one");
+    commit_file(&repo, "b.txt", "nothing here either\n", "two");
+    // Corrupt one loose object: the full audit cannot read it.
+    let blob = git(&repo, &["rev-parse", "HEAD:b.txt"]);
+    let path = repo.join(".git/objects").join(&blob[..2]).join(&blob[2..]);
+    let mut perms = std::fs::metadata(&path).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&path, perms).unwrap();
+    std::fs::write(&path, b"not zlib at all").unwrap();
+    let (code, json, stderr) = scan_json(&repo, &["--git"]);
+    assert!(json["summary"]["errors"].as_u64().unwrap() > 0, "{stderr}");
+    assert_eq!(code, 2, "a hole must fail the scan: {stderr}");
+    assert!(stderr.contains("incomplete"), "{stderr}");
+    let (code, _, _) = scan_json(&repo, &["--git", "--allow-incomplete"]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn every_input_skipped_or_a_bad_ignore_line_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.txt"), "some text that is long\n").unwrap();
+    let (code, json, stderr) = scan_json(dir.path(), &["--max-file-size", "10", "."]);
+    assert_eq!(json["summary"]["scanned"], 0);
+    assert_eq!(code, 2, "every file skipped is not a clean scan: {stderr}");
+    // A file skipped by the user's limit among others that were scanned is
+    // not a hole.
+    std::fs::write(dir.path().join("b.txt"), "x\n").unwrap();
+    let (code, _, stderr) = scan_json(dir.path(), &["--max-file-size", "10", "."]);
+    assert_eq!(code, 0, "{stderr}");
+    std::fs::write(dir.path().join(".vastleaksignore"), "not-a-fingerprint\n").unwrap();
+    let (code, _, stderr) = scan_json(dir.path(), &["."]);
+    assert_eq!(
+        code, 2,
+        "a malformed ignore line is a configuration error: {stderr}"
+    );
+    assert!(stderr.contains(".vastleaksignore:1"), "{stderr}");
+}

@@ -440,3 +440,19 @@ fn scan_only_report_options_are_refused() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("--fail-on apply to `vastleaks scan`"));
     assert_eq!(api.count("DELETE", "/", None), 0);
 }
+
+#[test]
+fn a_fingerprint_typo_is_an_error_not_a_silent_success() {
+    let api = FakeVast::start();
+    let (_main, leaked) = account(&api);
+    let dir = TempDir::new().unwrap();
+    write_env_files(dir.path(), &[("a.env", &leaked)]);
+    let output = revoke(&api, &dir, &["--yes", "--fingerprint", "0123456789abcdef"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("--fingerprint 0123456789abcdef: no such key"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!api.is_deleted(&leaked), "nothing may be revoked");
+}

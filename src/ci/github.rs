@@ -21,8 +21,8 @@ use termcolor::NoColor;
 
 use super::plan::{self, Mode, Plan, Planner};
 use crate::cli::{CiGithubArgs, CiMode, ProgressWhen};
-use crate::commands::Exit;
 use crate::gitcli::Git;
+use crate::outcome::Exit;
 use crate::report::{self, Format, RenderOptions, Report, Summary};
 use crate::rules::RuleSet;
 
@@ -124,10 +124,7 @@ fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
         _ => crate::commands::scan::emit(&report, &rules, &args.scan.output)?,
     }
 
-    Ok(crate::commands::scan::exit_for(
-        &report,
-        args.scan.verify.fail_on,
-    ))
+    Ok(crate::commands::scan::exit_for(&report, &args.scan))
 }
 
 /// The one repository the step scans (the positional PATH, default `.`).

@@ -68,13 +68,12 @@ pub fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
     };
     if !wanted.is_empty() {
         report.findings.retain(|f| wanted.contains(&f.fingerprint));
-        for fp in &wanted {
-            if !report.findings.iter().any(|f| &f.fingerprint == fp) {
-                report
-                    .summary
-                    .notes
-                    .push(format!("--fingerprint {fp}: no such key in this scan"));
-            }
+        // A typo must not look like success: nothing would be revoked.
+        if let Some(fp) = wanted
+            .iter()
+            .find(|fp| !report.findings.iter().any(|f| &f.fingerprint == *fp))
+        {
+            bail!("--fingerprint {fp}: no such key in this scan; run `vastleaks scan` on the same paths to list the fingerprints");
         }
         report.summary.findings = report.findings.len() as u64;
         report.summary.keys = report.distinct_keys() as u64;
@@ -126,7 +125,18 @@ pub fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
             writeln!(err, "vastleaks: no keys found: nothing to revoke")?;
         }
     }
-    Ok(if settled { Exit::Clean } else { Exit::Findings })
+    Ok(if !settled {
+        Exit::Findings
+    } else {
+        // Holes in the scan: keys in what could not be read were not revoked.
+        match crate::outcome::incompleteness(&report) {
+            Some(why) if !scan.allow_incomplete => {
+                eprintln!("vastleaks: error: scan incomplete: {why}; keys in what was not read were not revoked");
+                Exit::Error
+            }
+            _ => Exit::Clean,
+        }
+    })
 }
 
 /// Walks the distinct keys in report order and produces one audit record each.

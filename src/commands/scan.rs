@@ -11,6 +11,7 @@ use super::Exit;
 use crate::cli::{ColorWhen, OutputArgs, ProgressWhen, ScanArgs, VerifyArgs};
 use crate::finding::VerifyStatus;
 use crate::matcher::Matcher;
+use crate::outcome;
 use crate::report::{self, Format, RenderOptions, Report, Summary};
 use crate::rules::RuleSet;
 use crate::scan::{Collector, ProblemKind, Scanner};
@@ -31,18 +32,32 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Exit> {
         keep_only_live(&mut report);
     }
     emit(&report, &rules, &args.output)?;
-    let exit = exit_for(&report, args.verify.fail_on);
-    if exit == Exit::Clean && report.summary.mode == "staged" && report.summary.errors > 0 {
-        // A pre-commit check that could not read part of what is being
-        // committed must not let the commit through as if it were clean.
-        eprintln!(
-            "vastleaks: error: {} of the staged content could not be scanned (see above); \
-             fix it (e.g. `git add` the files again) before committing",
-            report::plural(report.summary.errors, "part")
-        );
-        return Ok(Exit::Error);
+    Ok(exit_for(&report, args))
+}
+
+/// The exit code under the one policy ([`crate::outcome`]), saying why on
+/// stderr when the scan was incomplete.
+pub fn exit_for(report: &Report, args: &ScanArgs) -> Exit {
+    let exit = outcome::decide(report, policy(args));
+    if exit == Exit::Error {
+        if let Some(why) = outcome::incompleteness(report) {
+            let fix = if report.summary.mode == "staged" {
+                "fix it (e.g. `git add` the files again) before committing"
+            } else {
+                "fix the inputs, or pass --allow-incomplete to accept a partial scan"
+            };
+            eprintln!("vastleaks: error: scan incomplete: {why}; {fix}");
+        }
     }
-    Ok(exit)
+    exit
+}
+
+/// The exit policy the arguments ask for.
+pub fn policy(args: &ScanArgs) -> outcome::Policy {
+    outcome::Policy {
+        fail_on: args.verify.fail_on,
+        allow_incomplete: args.allow_incomplete,
+    }
 }
 
 /// The verifier when `--verify` is on; checks the options that depend on it.
@@ -71,19 +86,6 @@ pub fn keep_only_live(report: &mut Report) {
     }
     report.summary.findings = report.findings.len() as u64;
     report.summary.keys = report.distinct_keys() as u64;
-}
-
-/// 1 when a finding matches `--fail-on`, else 0.
-pub fn exit_for(report: &Report, fail_on: FailOn) -> Exit {
-    if report
-        .findings
-        .iter()
-        .any(|f| fail_on.fails(f.verification.as_ref()))
-    {
-        Exit::Findings
-    } else {
-        Exit::Clean
-    }
 }
 
 /// Loads the built-in rules plus `--rules` files. A bad rule file is fatal:

@@ -26,7 +26,17 @@ pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) 
         .iter()
         .filter(|f| f.verification.as_ref().map(|v| v.status) == Some(VerifyStatus::Live))
         .count();
-    if report.findings.is_empty() {
+    if let (true, Some(why)) = (
+        report.findings.is_empty(),
+        crate::outcome::incompleteness(report),
+    ) {
+        // Never "no keys found" when part of the scan was not read.
+        writeln!(
+            out,
+            "## vastleaks: scan incomplete: {}",
+            text(&why.replace(" (see above)", ""))
+        )?;
+    } else if report.findings.is_empty() {
         writeln!(out, "## vastleaks: no Vast API keys found")?;
     } else {
         write!(
