@@ -167,3 +167,100 @@ fn every_input_skipped_or_a_bad_ignore_line_exits_2() {
     );
     assert!(stderr.contains(".vastleaksignore:1"), "{stderr}");
 }
+
+#[cfg(unix)]
+#[test]
+fn configuration_files_are_not_followed_out_of_the_tree_nor_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init_repo(&dir.path().join("repo"));
+    std::fs::write(repo.join("a.env"), key_line(0)).unwrap();
+    std::os::unix::fs::symlink("/proc/self/environ", repo.join(".vastleaksignore")).unwrap();
+    std::os::unix::fs::symlink("/proc/self/environ", repo.join("baseline.json")).unwrap();
+    std::os::unix::fs::symlink("/proc/self/environ", repo.join("rules.toml")).unwrap();
+    let secret = "CLOUD_DEPLOY_TOKEN_VALUE_d41d8cd98f00b204";
+    let runs = [
+        vec!["scan", "."],
+        vec!["scan", "--git", "."],
+        vec!["scan", ".", "--baseline", "baseline.json"],
+        vec!["scan", ".", "--rules", "rules.toml"],
+        vec!["scan", ".", "--ignore-file", ".vastleaksignore"],
+    ];
+    for args in runs {
+        for format in ["human", "github", "markdown", "json"] {
+            let mut all = args.clone();
+            all.extend(["-f", format]);
+            let out = Command::cargo_bin("vastleaks")
+                .unwrap()
+                .args(&all)
+                .current_dir(&repo)
+                .env("CLOUD_DEPLOY_TOKEN", secret)
+                .env_remove("PRE_COMMIT")
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                !stdout.contains(secret) && !stderr.contains(secret),
+                "{all:?} printed the environment:\n{stdout}\n{stderr}"
+            );
+            // The key in a.env is found (1); a flag naming a bad file stops
+            // the run (2). Never 0.
+            assert!(
+                matches!(out.status.code(), Some(1 | 2)),
+                "{all:?}: {stderr}"
+            );
+            assert!(stderr.contains("symbolic link"), "{all:?}: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn malformed_ignore_lines_are_reported_by_line_without_their_content() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.env"), key_line(0)).unwrap();
+    std::fs::write(
+        dir.path().join(".vastleaksignore"),
+        "TOPSECRET_PASSWORD_hunter2\n0123456789abcdef [TOPSECRET_GLOB\n",
+    )
+    .unwrap();
+    for format in ["human", "github", "markdown", "json"] {
+        let (code, stdout, stderr) = run(dir.path(), &["scan", ".", "-f", format]);
+        assert_eq!(code, 1, "{stderr}");
+        assert!(
+            !stdout.contains("TOPSECRET") && !stderr.contains("TOPSECRET"),
+            "{format}: ignore-file content echoed:\n{stdout}\n{stderr}"
+        );
+        assert!(stderr.contains(".vastleaksignore:1") && stderr.contains(".vastleaksignore:2"));
+    }
+}
+
+#[test]
+fn a_rules_file_that_replaces_a_builtin_rule_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.env"), key_line(0)).unwrap();
+    std::fs::write(
+        dir.path().join("rules.toml"),
+        r#"[[rule]]
+id = "vast.env-assignment"
+name = "nothing"
+description = "matches nothing"
+confidence = "high"
+pattern = 'vast_never_written_anywhere={KEY}'
+"#,
+    )
+    .unwrap();
+    let (code, stdout, stderr) = run(dir.path(), &["scan", ".", "--rules", "rules.toml"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("built-in rule vast.env-assignment is replaced by the rule at rules.toml"),
+        "{stderr}"
+    );
+    let (_, stdout, _) = run(
+        dir.path(),
+        &["scan", ".", "--rules", "rules.toml", "-f", "markdown"],
+    );
+    assert!(
+        stdout.contains("vast.env-assignment is replaced"),
+        "{stdout}"
+    );
+}

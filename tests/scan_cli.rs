@@ -662,7 +662,7 @@ fn invalid_rules_file_names_file_and_line() {
         .assert()
         .code(2)
         .stderr(
-            predicate::str::contains("--rules missing.toml: cannot read")
+            predicate::str::contains("--rules missing.toml: rule file not found")
                 .and(predicate::str::contains("missing.toml:0").not()),
         );
 }

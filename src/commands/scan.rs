@@ -177,6 +177,11 @@ pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
         },
         problems,
     };
+    for (id, origin) in rules.replaced_builtins() {
+        report.summary.notes.push(format!(
+            "the built-in rule {id} is replaced by the rule at {origin} (--rules): review that file"
+        ));
+    }
     report.summary.findings = report.findings.len() as u64;
     report.summary.suppressed = report.suppressed.len() as u64;
     report.summary.keys = report.distinct_keys() as u64;
@@ -218,7 +223,22 @@ fn load_suppressions(
             .collect(),
     };
     for file in &ignore_files {
-        for err in suppressions.load_ignore_file(file)? {
+        let errors = match suppressions.load_ignore_file(file) {
+            Ok(errors) => errors,
+            Err(err) if args.ignore_file.is_some() => {
+                bail!("--ignore-file {}: {err}", file.display())
+            }
+            Err(err) => {
+                // The ignore file of the scanned tree: report it and scan on.
+                problems.push(crate::scan::Problem {
+                    path: source::files::display_path(file),
+                    kind: ProblemKind::Error,
+                    message: format!("ignore file not used: {err}"),
+                });
+                continue;
+            }
+        };
+        for err in errors {
             problems.push(crate::scan::Problem {
                 path: format!("{}:{}", err.file, err.line),
                 kind: ProblemKind::Error,
