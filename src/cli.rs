@@ -74,6 +74,12 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
 
+    /// Do not honour `vastleaks:allow` / `gitleaks:allow` markers: a pull
+    /// request can add a marker next to its own key (the finding is shown as
+    /// suppressed either way; with this option it counts).
+    #[arg(long)]
+    pub no_inline_allow: bool,
+
     /// Ignore file to use instead of `.vastleaksignore` at each scan root.
     #[arg(long, value_name = "FILE")]
     pub ignore_file: Option<PathBuf>,

@@ -264,3 +264,63 @@ pattern = 'vast_never_written_anywhere={KEY}'
         "{stdout}"
     );
 }
+
+#[test]
+fn suppressed_findings_stay_visible_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(
+        root.join("inline.env"),
+        format!("VAST_API_KEY={} # vastleaks:allow\n", key(0)),
+    )
+    .unwrap();
+    std::fs::write(root.join("ignored.env"), key_line(1)).unwrap();
+    std::fs::write(root.join("base.env"), key_line(2)).unwrap();
+    // A baseline of key 2, an ignore entry for key 1.
+    let (_, baseline, _) = run(root, &["scan", "base.env", "-f", "json"]);
+    let baseline_file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(baseline_file.path(), baseline).unwrap();
+    let baseline_arg = baseline_file.path().to_str().unwrap().to_string();
+    let (_, json, _) = run(root, &["scan", "ignored.env", "-f", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let fp = json["findings"][0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    std::fs::write(root.join(".vastleaksignore"), format!("{fp}\n")).unwrap();
+
+    let args = ["scan", ".", "--baseline", baseline_arg.as_str()];
+    let (code, stdout, stderr) = run(root, &[&args[..], &["-f", "json"]].concat());
+    assert_eq!(code, 0, "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let by: Vec<String> = json["suppressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["suppression"]["by"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(by, ["baseline", "ignore-file", "inline"], "{stdout}");
+    assert_eq!(json["summary"]["suppressed"], 3);
+    for k in 0..3 {
+        assert!(
+            stderr.contains(&redacted(&key(k))),
+            "human stderr lists {k}: {stderr}"
+        );
+    }
+    let (_, stdout, _) = run(root, &[&args[..], &["-f", "github"]].concat());
+    assert_eq!(stdout.matches("::notice ").count(), 3, "{stdout}");
+    assert!(stdout.contains("file=inline.env"), "{stdout}");
+    let (_, stdout, _) = run(root, &[&args[..], &["-f", "markdown"]].concat());
+    assert!(stdout.contains("Suppressed (3)"), "{stdout}");
+    assert!(stdout.contains(".vastleaksignore:1"), "{stdout}");
+
+    // --no-inline-allow: the marker no longer suppresses.
+    let (code, stdout, _) = run(
+        root,
+        &[&args[..], &["-f", "json", "--no-inline-allow"]].concat(),
+    );
+    assert_eq!(code, 1);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(json["findings"][0]["path"], "inline.env");
+}

@@ -9,7 +9,7 @@ use termcolor::{ColorChoice, NoColor, StandardStream, WriteColor};
 
 use super::Exit;
 use crate::cli::{ColorWhen, OutputArgs, ProgressWhen, ScanArgs, VerifyArgs};
-use crate::finding::VerifyStatus;
+use crate::finding::{Suppression, VerifyStatus};
 use crate::matcher::Matcher;
 use crate::outcome;
 use crate::report::{self, Format, RenderOptions, Report, Summary};
@@ -148,6 +148,13 @@ pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
     let mut parts = collector.into_parts();
     if let Some(session) = &mut git {
         session.finish(&mut parts);
+    }
+    if args.no_inline_allow {
+        for finding in &mut parts.findings {
+            if matches!(finding.suppression, Some(Suppression::Inline { .. })) {
+                finding.suppression = None;
+            }
+        }
     }
     let applied = suppressions.apply(parts.findings);
     let mut problems = problems_from_config;
@@ -403,6 +410,36 @@ pub fn write_problems(
     Ok(())
 }
 
+/// How many suppressed findings stderr lists one by one.
+const SUPPRESSED_SHOWN: usize = 20;
+
+/// Suppressed findings stay visible: one stderr line each (up to a limit).
+fn write_suppressed(report: &Report, err: &mut dyn WriteColor) -> std::io::Result<()> {
+    for finding in report.suppressed.iter().take(SUPPRESSED_SHOWN) {
+        let by = finding
+            .suppression
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        writeln!(
+            err,
+            "vastleaks: suppressed: {} {} fingerprint {} by {}",
+            untrusted::escape_controls(&finding.position()),
+            finding.secret.redacted(),
+            finding.fingerprint,
+            untrusted::escape_controls(&by)
+        )?;
+    }
+    if report.suppressed.len() > SUPPRESSED_SHOWN {
+        writeln!(
+            err,
+            "vastleaks: suppressed: {} more (--format json lists them all)",
+            report.suppressed.len() - SUPPRESSED_SHOWN
+        )?;
+    }
+    Ok(())
+}
+
 /// `vastleaks scan | head` must not fail with an error.
 fn write_ignoring_broken_pipe(result: std::io::Result<()>) -> anyhow::Result<()> {
     match result {
@@ -434,6 +471,7 @@ pub fn write_diagnostics(
     err: &mut dyn WriteColor,
 ) -> std::io::Result<()> {
     write_problems(report, false, err)?;
+    write_suppressed(report, err)?;
     for stale in &report.stale_ignores {
         writeln!(
             err,

@@ -19,6 +19,15 @@ pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) 
     for finding in &report.findings {
         writeln!(out, "{}", annotation(finding, options.show_secrets))?;
     }
+    // Suppressed findings stay visible: a pull request that adds a key and
+    // an ignore entry (or `vastleaks:allow`) for it must show both.
+    for finding in &report.suppressed {
+        writeln!(
+            out,
+            "{}",
+            suppressed_annotation(finding, options.show_secrets)
+        )?;
+    }
     // Problems would otherwise only reach stderr, which Actions does not
     // surface in the summary: a skipped file is a hole in the scan.
     for problem in &report.problems {
@@ -59,6 +68,38 @@ pub fn annotation(finding: &Finding, show_secrets: bool) -> String {
         "::{level} {}::{}",
         properties.join(","),
         escape_data(&message(finding, show_secrets))
+    )
+}
+
+/// A `notice` for a suppressed finding: where, the key (redacted) and what
+/// suppressed it.
+pub fn suppressed_annotation(finding: &Finding, show_secrets: bool) -> String {
+    let mut properties = Vec::new();
+    if let Some(path) = &finding.location.path {
+        properties.push(format!("file={}", escape_property(path)));
+        properties.push(format!("line={}", finding.location.line));
+        properties.push(format!("col={}", finding.location.column));
+    }
+    properties.push(format!(
+        "title={}",
+        escape_property("Suppressed Vast API key")
+    ));
+    let by = finding
+        .suppression
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    format!(
+        "::notice {}::{}",
+        properties.join(","),
+        escape_data(&format!(
+            "{} {} ({}, fingerprint {}) at {}, suppressed by {by}: not counted. Check that this suppression was meant.",
+            finding.rule_name,
+            finding.secret.display(show_secrets),
+            finding.rule_id,
+            finding.fingerprint,
+            finding.position()
+        ))
     )
 }
 

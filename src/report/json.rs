@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{RenderOptions, Report, Summary};
-use crate::finding::{Finding, GitProvenance, Verification};
+use crate::finding::{Finding, GitProvenance, Suppression, Verification};
 use crate::scan::Problem;
 use crate::suppress::StaleIgnore;
 
@@ -18,6 +18,8 @@ struct Document<'a> {
     version: u32,
     tool: Tool,
     findings: Vec<JsonFinding<'a>>,
+    /// Findings that do not count, each with what suppressed it.
+    suppressed: Vec<JsonFinding<'a>>,
     summary: &'a Summary,
     problems: &'a [Problem],
     stale_ignores: &'a [StaleIgnore],
@@ -48,6 +50,9 @@ pub struct JsonFinding<'a> {
     pub git: Option<&'a GitProvenance>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verification: Option<&'a Verification>,
+    /// Set only on suppressed findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<&'a Suppression>,
 }
 
 impl<'a> JsonFinding<'a> {
@@ -67,6 +72,7 @@ impl<'a> JsonFinding<'a> {
             binary: finding.location.binary,
             git: finding.git.as_ref(),
             verification: finding.verification.as_ref(),
+            suppression: finding.suppression.as_ref(),
         }
     }
 }
@@ -84,6 +90,11 @@ pub fn write_document(
         },
         findings: report
             .findings
+            .iter()
+            .map(|f| JsonFinding::new(f, options.show_secrets))
+            .collect(),
+        suppressed: report
+            .suppressed
             .iter()
             .map(|f| JsonFinding::new(f, options.show_secrets))
             .collect(),
