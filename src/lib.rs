@@ -13,6 +13,7 @@ pub mod gitcli;
 pub mod matcher;
 pub mod outcome;
 pub mod report;
+pub mod report_file;
 pub mod revoke;
 pub mod rules;
 pub mod scan;

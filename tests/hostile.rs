@@ -324,3 +324,19 @@ fn suppressed_findings_stay_visible_in_every_format() {
     assert_eq!(json["findings"].as_array().unwrap().len(), 1);
     assert_eq!(json["findings"][0]["path"], "inline.env");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_report_path_committed_as_a_link_does_not_overwrite_its_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init_repo(&dir.path().join("repo"));
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "precious").unwrap();
+    std::fs::write(repo.join("a.env"), key_line(0)).unwrap();
+    std::os::unix::fs::symlink(&victim, repo.join("report.json")).unwrap();
+    let (code, _, stderr) = run(&repo, &["scan", "a.env", "-f", "json", "-o", "report.json"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    let report = std::fs::read_to_string(repo.join("report.json")).unwrap();
+    assert!(report.contains(&redacted(&key(0))), "{report}");
+}

@@ -99,7 +99,7 @@ fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
     }
 
     let sarif = sarif_path(args);
-    std::fs::write(&sarif, render(Format::Sarif, &report, &rules)?)
+    crate::report_file::write(&sarif, &render(Format::Sarif, &report, &rules)?)
         .with_context(|| format!("--sarif {}: cannot write the SARIF file", sarif.display()))?;
     if let Some(summary) = &args.step_summary {
         append(summary, &render(Format::Markdown, &report, &rules)?)

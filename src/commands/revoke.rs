@@ -394,7 +394,7 @@ fn write_records(
     redactor.write_all(&buffer)?;
     let buffer = redactor.finish()?;
     match output.output.as_deref().filter(|p| p.as_os_str() != "-") {
-        Some(path) => std::fs::write(path, &buffer).with_context(|| {
+        Some(path) => crate::report_file::write(path, &buffer).with_context(|| {
             format!(
                 "-o {}: cannot write the audit records; check the directory exists and is writable",
                 path.display()

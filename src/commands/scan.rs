@@ -13,6 +13,7 @@ use crate::finding::{Suppression, VerifyStatus};
 use crate::matcher::Matcher;
 use crate::outcome;
 use crate::report::{self, Format, RenderOptions, Report, Summary};
+use crate::report_file::ReportFile;
 use crate::rules::RuleSet;
 use crate::scan::{Collector, ProblemKind, Scanner};
 use crate::source;
@@ -343,11 +344,11 @@ pub fn emit(report: &Report, rules: &RuleSet, output: &OutputArgs) -> anyhow::Re
     };
     match output.output.as_deref().filter(|p| p.as_os_str() != "-") {
         Some(path) => {
-            let file = std::fs::File::create(path)
+            let file = ReportFile::create(path)
                 .with_context(|| format!("-o {}: cannot create the report file; check the directory exists and is writable", path.display()))?;
-            let mut out = redacting(NoColor::new(std::io::BufWriter::new(file)), output);
+            let mut out = redacting(NoColor::new(file), output);
             report::write(output.format, report, &options, &mut out)
-                .and_then(|()| out.finish()?.flush())
+                .and_then(|()| out.finish()?.into_inner().commit())
                 .with_context(|| format!("-o {}: cannot write the report", path.display()))?;
         }
         None => {
