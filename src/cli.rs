@@ -10,12 +10,15 @@ use crate::report::Format;
 use crate::verify::retry::parse_duration;
 use crate::verify::FailOn;
 
+/// The one exit policy (src/outcome.rs), as every help text states it.
+const EXIT_CODES: &str = "Exit codes: 1 findings (that --fail-on counts); 2 an incomplete scan (part of it could not be read, or every input was skipped; --allow-incomplete accepts it) or an error; 0 otherwise.";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "vastleaks",
     version,
     about = "Finds, verifies and revokes leaked Vast.ai API keys in files and git history.",
-    after_help = "Exit codes: 0 clean, 1 findings, 2 error (usage, unreadable input, bad configuration)."
+    after_help = EXIT_CODES
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -25,6 +28,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan files, standard input or git history for Vast API keys.
+    #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
     /// List or check the detection rules.
     Rules(RulesArgs),
@@ -33,6 +37,9 @@ pub enum Command {
     /// Run as a CI step: decide from the CI's environment what to scan, scan it, report for the CI.
     Ci(CiArgs),
     /// Scan, verify, and revoke the keys that are live (dry run unless --yes).
+    #[command(
+        after_help = "Exit codes: 1 a live key was not revoked; 2 an incomplete scan or an error; 0 otherwise."
+    )]
     Revoke(RevokeArgs),
 }
 
@@ -52,11 +59,17 @@ pub struct ScanArgs {
     #[arg(long, short = 'L')]
     pub follow: bool,
 
-    /// Worker threads (default: number of cores).
-    #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
+    /// Worker threads; 0 (the default) uses every core.
+    #[arg(
+        long,
+        short = 'j',
+        value_name = "N",
+        default_value_t = 0,
+        hide_default_value = true
+    )]
     pub jobs: usize,
 
-    /// Skip (and report) files larger than this; accepts K, M, G suffixes.
+    /// Skip (and report) files larger than this: 500K, 100M, 1G, 10MiB (powers of 2) or 10kB, 10MB, 10k (powers of 10).
     #[arg(long, value_name = "SIZE", default_value = "100M", value_parser = parse_size)]
     pub max_file_size: u64,
 
@@ -187,6 +200,7 @@ pub enum ProgressWhen {
 
 /// How results are shown.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Output")]
 pub struct OutputArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
@@ -309,24 +323,32 @@ pub enum CiMode {
     Range,
 }
 
-/// Parses `123`, `64K`, `100M`, `2G` (binary units).
+/// Parses a size as people type it: `123`; `64K`, `100M`, `2G` and
+/// `64KiB`, `100MiB`, `2GiB` (powers of 2, as in earlier versions); `64k`,
+/// `64kB`, `100MB`, `2GB` (powers of 10, as disk vendors and `ls --si` write).
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let text = text.trim();
-    let (digits, multiplier) = match text.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => {
-            let multiplier = match c.to_ascii_uppercase() {
-                'K' => 1 << 10,
-                'M' => 1 << 20,
-                'G' => 1 << 30,
-                _ => return Err(format!("unknown size suffix {c:?}: use K, M or G")),
-            };
-            (&text[..i], multiplier)
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, suffix) = text.split_at(split);
+    let multiplier: u64 = match suffix.trim_start() {
+        "" | "B" | "b" => 1,
+        "K" | "KiB" | "Ki" => 1 << 10,
+        "M" | "m" | "MiB" | "Mi" => 1 << 20,
+        "G" | "g" | "GiB" | "Gi" => 1 << 30,
+        "k" | "kB" | "KB" => 1_000,
+        "MB" => 1_000_000,
+        "GB" => 1_000_000_000,
+        other => {
+            return Err(format!(
+                "unknown size unit {other:?}: use K, M, G or KiB, MiB, GiB (powers of 2), or k, kB, MB, GB (powers of 10)"
+            ))
         }
-        _ => (text, 1),
     };
     let value: u64 = digits
         .parse()
-        .map_err(|_| format!("{text:?} is not a size like 500K, 100M or 1G"))?;
+        .map_err(|_| format!("{text:?} is not a size like 500K, 100M, 1G or 10MB"))?;
     value
         .checked_mul(multiplier)
         .ok_or_else(|| format!("{text:?} is too large"))
@@ -341,6 +363,15 @@ mod tests {
         assert_eq!(parse_size("123"), Ok(123));
         assert_eq!(parse_size("64K"), Ok(65536));
         assert_eq!(parse_size("100m"), Ok(100 << 20));
+        assert_eq!(parse_size("10MB"), Ok(10_000_000));
+        assert_eq!(parse_size("10k"), Ok(10_000));
+        assert_eq!(parse_size("10kB"), Ok(10_000));
+        assert_eq!(parse_size("10MiB"), Ok(10 << 20));
+        assert_eq!(parse_size("10KiB"), Ok(10 << 10));
+        assert_eq!(parse_size("10K"), Ok(10 << 10));
+        assert_eq!(parse_size("2GB"), Ok(2_000_000_000));
+        assert!(parse_size("MB").is_err());
+        assert!(parse_size("99999999999999G").is_err());
         assert!(parse_size("1X").is_err());
         assert!(parse_size("lots").is_err());
     }
