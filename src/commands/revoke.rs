@@ -149,6 +149,11 @@ fn revoke_all(
     let mut revoker = Revoker::new(verifier);
     let mut records = Vec::new();
     let mut seen = std::collections::HashSet::new();
+    // `a` answers yes for this key and every later one; `q` or end of input
+    // answers no for this key and every later one.
+    let interactive = mode == Mode::Ask;
+    let mut mode = mode;
+    let mut quit = false;
     for finding in &report.findings {
         if !seen.insert(&finding.fingerprint) {
             continue;
@@ -201,20 +206,34 @@ fn revoke_all(
                             Outcome::WouldRevoke,
                             format!("would delete key id {key_id} (found at {locations})"),
                         ),
-                        Mode::Ask if !confirm(secret, &finding.fingerprint, key_id)? => {
-                            AuditRecord::new(
-                                secret,
-                                Some(key_id),
-                                Action::DryRun,
-                                Outcome::Declined,
-                                "declined: not revoked",
-                            )
-                        }
-                        Mode::Ask | Mode::Yes => revoker.revoke(secret, key_id),
+                        Mode::Ask if quit => declined(secret, key_id, "not asked: the session was ended"),
+                        Mode::Ask => match confirm(secret, &finding.fingerprint, key_id)? {
+                            Answer::Yes => revoker.revoke(secret, key_id),
+                            Answer::All => {
+                                mode = Mode::Yes;
+                                revoker.revoke(secret, key_id)
+                            }
+                            Answer::No => declined(secret, key_id, "answered no: not revoked"),
+                            Answer::Quit => {
+                                quit = true;
+                                declined(secret, key_id, "session ended: not revoked")
+                            }
+                        },
+                        Mode::Yes => revoker.revoke(secret, key_id),
                     }
                 }
             },
         };
+        if interactive && !quiet {
+            // The answer's result right away, not after the last question.
+            eprintln!(
+                "vastleaks: {}: key {} (fingerprint {}): {}",
+                serde_json::to_value(record.outcome)?.as_str().unwrap_or(""),
+                secret.redacted(),
+                record.fingerprint,
+                crate::untrusted::line(&record.detail)
+            );
+        }
         if record.outcome == Outcome::DifferentKeyDeleted {
             eprintln!(
                 "vastleaks: !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
@@ -253,20 +272,62 @@ fn locations_of(report: &Report, fingerprint: &Fingerprint) -> String {
     }
 }
 
-/// Asks on the terminal; anything but y/yes is no.
-fn confirm(secret: &Secret, fingerprint: &Fingerprint, key_id: i64) -> anyhow::Result<bool> {
-    eprint!(
-        "Revoke key {} (fingerprint {fingerprint}, key id {key_id}) now? This cannot be undone. [y/N] ",
-        secret.redacted()
-    );
-    std::io::stderr().flush().ok();
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .context("cannot read the answer from the terminal")?;
-    let answer = answer.trim().to_ascii_lowercase();
-    Ok(answer == "y" || answer == "yes")
+fn declined(secret: &Secret, key_id: i64, why: &str) -> AuditRecord {
+    AuditRecord::new(
+        secret,
+        Some(key_id),
+        Action::Declined,
+        Outcome::Declined,
+        why,
+    )
+}
+
+/// An answer to "revoke this key?".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Answer {
+    Yes,
+    No,
+    /// Yes to this key and every later one.
+    All,
+    /// No to this key and every later one.
+    Quit,
+}
+
+/// Parses an answer; `None` asks again (a typo must not mean no, or yes).
+fn parse_answer(text: &str) -> Option<Answer> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" => Some(Answer::Yes),
+        "n" | "no" => Some(Answer::No),
+        "a" | "all" => Some(Answer::All),
+        "q" | "quit" => Some(Answer::Quit),
+        _ => None,
+    }
+}
+
+/// Asks on the terminal until the answer is one of y/n/a/q; end of input
+/// (Ctrl-D) quits.
+fn confirm(secret: &Secret, fingerprint: &Fingerprint, key_id: i64) -> anyhow::Result<Answer> {
+    let mut stdin = std::io::stdin().lock();
+    loop {
+        eprint!(
+            "Revoke key {} (fingerprint {fingerprint}, key id {key_id}) now? This cannot be undone. [y]es, [n]o, [a]ll remaining, [q]uit: ",
+            secret.redacted()
+        );
+        std::io::stderr().flush().ok();
+        let mut answer = String::new();
+        let read = stdin
+            .read_line(&mut answer)
+            .context("cannot read the answer from the terminal")?;
+        if read == 0 {
+            // Ctrl-D: end the line the prompt left open, then stop asking.
+            eprintln!();
+            return Ok(Answer::Quit);
+        }
+        match parse_answer(&answer) {
+            Some(answer) => return Ok(answer),
+            None => eprintln!("Please answer y, n, a or q."),
+        }
+    }
 }
 
 /// `--stdin`: one key per line (blank lines and `#` comments skipped). Keys
