@@ -13,10 +13,23 @@ use crate::verify::FailOn;
 /// The one exit policy (src/outcome.rs), as every help text states it.
 const EXIT_CODES: &str = "Exit codes: 1 findings (that --fail-on counts); 2 an incomplete scan (part of it could not be read, or every input was skipped; --allow-incomplete accepts it) or an error; 0 otherwise.";
 
+/// `--version` (long form): what a bug report needs to reproduce a build.
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\ncommit: ",
+    env!("VASTLEAKS_COMMIT"),
+    "\ntarget: ",
+    env!("VASTLEAKS_TARGET"),
+    "\nrules: ",
+    env!("CARGO_PKG_VERSION"),
+    " (built in)"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "vastleaks",
     version,
+    long_version = LONG_VERSION,
     about = "Finds, verifies and revokes leaked Vast.ai API keys in files and git history.",
     after_help = EXIT_CODES
 )]

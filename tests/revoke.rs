@@ -507,6 +507,9 @@ fn terminal_answers_are_checked_and_each_result_shown_at_once() {
     // "maybe" is asked again; "y" revokes a; then Ctrl-D ends the session.
     let (screen, records) = revoke_on_terminal(&api, &dir, &["maybe\n", "y\n", "\x04"]);
     assert!(screen.contains("Please answer y, n, a or q."), "{screen}");
+    // The same envelope as scan's JSON report.
+    assert_eq!(records["version"], 1);
+    assert_eq!(records["tool"]["name"], "vastleaks");
     let revoked_at = screen.find("revoked: key").expect("a's result is shown");
     let second_prompt = screen.rfind("[q]uit:").unwrap();
     assert!(

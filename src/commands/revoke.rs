@@ -393,8 +393,7 @@ fn keys_from_stdin() -> anyhow::Result<Report> {
 #[derive(Serialize)]
 struct AuditDocument<'a> {
     version: u32,
-    tool: &'static str,
-    tool_version: &'static str,
+    tool: crate::report::json::Tool,
     api: String,
     audit: &'a [AuditRecord],
     verification: Option<&'a crate::verify::VerifyCounts>,
@@ -412,8 +411,7 @@ fn write_records(
         Format::Json => {
             let document = AuditDocument {
                 version: 1,
-                tool: env!("CARGO_PKG_NAME"),
-                tool_version: env!("CARGO_PKG_VERSION"),
+                tool: crate::report::json::Tool::THIS,
                 api: report
                     .summary
                     .verification

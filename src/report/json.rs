@@ -25,10 +25,19 @@ struct Document<'a> {
     stale_ignores: &'a [StaleIgnore],
 }
 
-#[derive(Serialize)]
-struct Tool {
-    name: &'static str,
-    version: &'static str,
+/// `{"name": "vastleaks", "version": "0.1.0"}`: the envelope every JSON
+/// document vastleaks writes (scan reports, revoke audits) starts with.
+#[derive(Clone, Copy, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+impl Tool {
+    pub const THIS: Tool = Tool {
+        name: env!("CARGO_PKG_NAME"),
+        version: env!("CARGO_PKG_VERSION"),
+    };
 }
 
 /// A finding as serialised. `secret` is redacted unless `--show-secrets`.
@@ -84,10 +93,7 @@ pub fn write_document(
 ) -> io::Result<()> {
     let document = Document {
         version: SCHEMA_VERSION,
-        tool: Tool {
-            name: env!("CARGO_PKG_NAME"),
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        tool: Tool::THIS,
         findings: report
             .findings
             .iter()
