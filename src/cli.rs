@@ -234,6 +234,12 @@ pub struct OutputArgs {
     /// Print nothing on standard error but errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+
+    /// The pre-commit hook id this runs as, for the `SKIP=ID` advice when a
+    /// commit is blocked (pre-commit does not tell a hook its id; each hook's
+    /// `entry` passes it).
+    #[arg(long, value_name = "ID", hide = true)]
+    pub hook_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

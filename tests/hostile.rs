@@ -340,3 +340,28 @@ fn a_report_path_committed_as_a_link_does_not_overwrite_its_target() {
     let report = std::fs::read_to_string(repo.join("report.json")).unwrap();
     assert!(report.contains(&redacted(&key(0))), "{report}");
 }
+
+#[test]
+fn a_blocked_commit_is_told_what_works_on_a_first_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init_repo(&dir.path().join("repo"));
+    std::fs::write(repo.join("my file.env"), key_line(0)).unwrap();
+    git(&repo, &["add", "."]);
+    let (code, _, stderr) = run(
+        &repo,
+        &["scan", "--staged", "--hook-id", "vastleaks-system"],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    // `git restore --staged` fails before the first commit; `git rm --cached` works.
+    assert!(stderr.contains("git rm --cached 'my file.env'"), "{stderr}");
+    assert!(!stderr.contains("restore --staged"), "{stderr}");
+    assert!(
+        stderr.contains("SKIP=vastleaks-system git commit"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--no-verify") && stderr.contains("vastleaks:allow"));
+    // What it suggests works: the file is unstaged and the check passes.
+    git(&repo, &["rm", "-q", "--cached", "my file.env"]);
+    let (code, _, stderr) = run(&repo, &["scan", "--staged"]);
+    assert_ne!(code, 1, "{stderr}");
+}

@@ -125,6 +125,11 @@ fn installed_framework_hook_blocks_staged_keys_only() {
     git_in(&repo, home, &["add", "app.env"]);
     let (ok, output) = git_in(&repo, home, &["commit", "-m", "leak"]);
     assert_blocked_with_redacted_key(ok, &output, 1);
+    // The skip advice names the hook id in use, through the real framework.
+    assert!(
+        output.contains(&format!("SKIP={HOOK} git commit")),
+        "{output}"
+    );
 
     // 2. A clean file: the commit passes.
     git_in(&repo, home, &["rm", "-q", "--cached", "app.env"]);
@@ -204,7 +209,11 @@ fn hooks_file_declares_both_hooks() {
     assert_eq!(hooks.len(), 2);
     for (id, language) in [("vastleaks", "rust"), (HOOK, "system")] {
         assert_eq!(field(id, "language"), language);
-        assert_eq!(field(id, "entry"), "vastleaks scan --staged");
+        // Each hook names its own id, for the `SKIP=ID` advice.
+        assert_eq!(
+            field(id, "entry"),
+            format!("vastleaks scan --staged --hook-id {id}")
+        );
         assert_eq!(field(id, "pass_filenames"), "false");
         assert_eq!(field(id, "stages"), "[pre-commit]");
     }

@@ -368,7 +368,13 @@ pub fn emit(report: &Report, rules: &RuleSet, output: &OutputArgs) -> anyhow::Re
         // Quiet keeps errors: an input that could not be read is a hole in the scan.
         write_problems(report, true, &mut err)
     } else {
-        write_diagnostics(report, output.format == Format::Human, &mut err)
+        write_diagnostics(report, output.format == Format::Human, &mut err).and_then(|()| {
+            if report.summary.mode == "staged" && !report.findings.is_empty() {
+                write_commit_blocked(report, output.hook_id.as_deref(), &mut err)
+            } else {
+                Ok(())
+            }
+        })
     };
     write_ignoring_broken_pipe(written.and_then(|()| out_finish(err)))?;
     Ok(())
@@ -409,6 +415,82 @@ pub fn write_problems(
         )?;
     }
     Ok(())
+}
+
+/// What a committer blocked by the pre-commit check can do, in the order
+/// that is usually right. Revoking is advice only for a key that may have
+/// left the machine, and never for a key verified revoked.
+fn write_commit_blocked(
+    report: &Report,
+    hook_id: Option<&str>,
+    err: &mut dyn WriteColor,
+) -> std::io::Result<()> {
+    let mut files: Vec<&str> = report
+        .findings
+        .iter()
+        .filter_map(|f| f.location.path.as_deref())
+        .collect();
+    files.sort_unstable();
+    files.dedup();
+    let quoted: Vec<String> = files.iter().map(|f| shell_word(f)).collect();
+    let all_revoked = report
+        .findings
+        .iter()
+        .all(|f| f.verification.as_ref().map(|v| v.status) == Some(VerifyStatus::Revoked));
+    writeln!(
+        err,
+        "vastleaks: commit blocked: {} in the staged content. What to do:",
+        report::plural(report.summary.keys, "Vast API key")
+    )?;
+    writeln!(
+        err,
+        "  - keep it out of git: `git rm --cached {}` (your file stays), or delete the key from the file and `git add` it again",
+        untrusted::escape_controls(&quoted.join(" "))
+    )?;
+    let skip = match hook_id {
+        Some(id) => format!(" or `SKIP={} git commit`", untrusted::escape_controls(id)),
+        None => String::new(),
+    };
+    writeln!(
+        err,
+        "  - skip the check once: `git commit --no-verify`{skip}"
+    )?;
+    writeln!(
+        err,
+        "  - accept it (a test fixture, a dead key): add its fingerprint to {IGNORE_FILE_NAME}, or put `vastleaks:allow` on its line"
+    )?;
+    if all_revoked {
+        writeln!(err, "  - the key is verified revoked: it no longer works")?;
+    } else {
+        writeln!(
+            err,
+            "  - if the key was ever pushed or shared, revoke it: `vastleaks revoke` or {}",
+            crate::revoke::MANAGE_KEYS_URL
+        )?;
+    }
+    writeln!(err, "  More: {}", found_a_key_link())
+}
+
+/// The README section every surface links to: on the repository's page when
+/// the package names one, else by its title.
+pub fn found_a_key_link() -> String {
+    match env!("CARGO_PKG_REPOSITORY") {
+        "" => "\"You found a key: now what?\" in the vastleaks README".to_string(),
+        repository => format!("{repository}#you-found-a-key-now-what"),
+    }
+}
+
+/// A path as one shell word: quoted when it holds anything but plain characters.
+fn shell_word(path: &str) -> String {
+    if !path.is_empty()
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./+@%:,".contains(&b))
+    {
+        path.to_string()
+    } else {
+        format!("'{}'", path.replace('\'', "'\\''"))
+    }
 }
 
 /// How many suppressed findings stderr lists one by one.
@@ -527,7 +609,7 @@ pub fn write_diagnostics(
             if counts.unknown == 1 { "it" } else { "them" },
         )?;
     }
-    if !report.findings.is_empty() && hint {
+    if !report.findings.is_empty() && hint && report.summary.mode != "staged" {
         writeln!(
             err,
             "vastleaks: a leaked key must be revoked (https://cloud.vast.ai/manage-keys/ or `vastleaks revoke`); \
