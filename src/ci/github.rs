@@ -83,9 +83,8 @@ fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
     let mut notes = vec![plan.reason().to_string()];
     if let Plan::Commits { commits, .. } = &plan {
         notes.push(format!(
-            "{} commit{} scanned",
-            commits.len(),
-            if commits.len() == 1 { "" } else { "s" }
+            "{} scanned",
+            report::plural(commits.len() as u64, "commit")
         ));
     }
     notes.extend(planner.fetched.iter().cloned());

@@ -81,8 +81,8 @@ pub fn keep_only_live(report: &mut Report) {
     let hidden = before - report.findings.len();
     if hidden > 0 {
         report.summary.notes.push(format!(
-            "--only-live: {hidden} finding{} of keys not verified live not shown",
-            if hidden == 1 { "" } else { "s" }
+            "--only-live: {} of keys not verified live not shown",
+            report::plural(hidden as u64, "finding")
         ));
     }
     report.summary.findings = report.findings.len() as u64;
