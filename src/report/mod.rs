@@ -127,21 +127,6 @@ pub fn thousands(count: u64) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counts_read_the_same_everywhere() {
-        assert_eq!(plural(1, "error"), "1 error");
-        assert_eq!(plural(0, "error"), "0 errors");
-        assert_eq!(plural(251_658, "object"), "251,658 objects");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1_000), "1,000");
-        assert_eq!(thousands(12_345_678), "12,345,678");
-    }
-}
-
 /// Options shared by every format.
 pub struct RenderOptions<'a> {
     pub show_secrets: bool,
@@ -189,5 +174,20 @@ pub fn human_bytes(bytes: u64) -> String {
         format!("{bytes} B")
     } else {
         format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_read_the_same_everywhere() {
+        assert_eq!(plural(1, "error"), "1 error");
+        assert_eq!(plural(0, "error"), "0 errors");
+        assert_eq!(plural(251_658, "object"), "251,658 objects");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(12_345_678), "12,345,678");
     }
 }
