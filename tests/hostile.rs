@@ -365,3 +365,37 @@ fn a_blocked_commit_is_told_what_works_on_a_first_commit() {
     let (code, _, stderr) = run(&repo, &["scan", "--staged"]);
     assert_ne!(code, 1, "{stderr}");
 }
+
+#[test]
+fn stale_ignore_entries_are_judged_only_by_full_scans() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init_repo(&dir.path().join("repo"));
+    // An accepted fixture key, committed with its ignore entry.
+    commit_file(&repo, "fixtures/a.env", &key_line(0), "fixture");
+    let (_, json, _) = scan_json(&repo, &["--git"]);
+    let fp = json["findings"][0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    commit_file(&repo, ".vastleaksignore", &format!("{fp}\n"), "accept");
+    let base = git(&repo, &["rev-parse", "HEAD"]);
+    commit_file(&repo, "b.txt", "unrelated\n", "more");
+    std::fs::write(repo.join("c.txt"), "staged\n").unwrap();
+    git(&repo, &["add", "c.txt"]);
+    for args in [vec!["--staged"], vec!["--git", &format!("{base}..HEAD")]] {
+        let (code, json, stderr) = scan_json(&repo, &args);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+        assert_eq!(json["stale_ignores"], serde_json::json!([]), "{args:?}");
+        assert!(!stderr.contains("stale"), "{args:?}: {stderr}");
+    }
+    // The full audit still judges it (and it is not stale: the key is there).
+    let (_, json, _) = scan_json(&repo, &["--git"]);
+    assert_eq!(json["stale_ignores"], serde_json::json!([]));
+    std::fs::write(
+        repo.join(".vastleaksignore"),
+        format!("{fp}\n0123456789abcdef\n"),
+    )
+    .unwrap();
+    let (_, json, _) = scan_json(&repo, &["."]);
+    assert_eq!(json["stale_ignores"][0]["line"], 2);
+}

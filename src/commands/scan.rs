@@ -163,7 +163,14 @@ pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
     let mut report = Report {
         findings: applied.kept,
         suppressed: applied.suppressed,
-        stale_ignores: applied.stale,
+        // Staleness can only be judged by a scan that saw everything: in
+        // staged and range scans most keys are simply not in the changed
+        // blobs, and "remove it" would break the next full audit.
+        stale_ignores: if matches!(mode, "files" | "git") {
+            applied.stale
+        } else {
+            Vec::new()
+        },
         summary: Summary {
             mode: mode.to_string(),
             scanned: parts.scanned,
