@@ -399,3 +399,42 @@ fn stale_ignore_entries_are_judged_only_by_full_scans() {
     let (_, json, _) = scan_json(&repo, &["."]);
     assert_eq!(json["stale_ignores"][0]["line"], 2);
 }
+
+#[test]
+fn a_bare_repository_honours_its_committed_ignore_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init_repo(&dir.path().join("repo"));
+    commit_file(&repo, "fixtures/a.env", &key_line(0), "fixture");
+    let (_, json, _) = scan_json(&repo, &["--git"]);
+    let fp = json["findings"][0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    commit_file(&repo, ".vastleaksignore", &format!("{fp}\n"), "accept");
+    let bare = dir.path().join("bare.git");
+    git(
+        dir.path(),
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            repo.to_str().unwrap(),
+            bare.to_str().unwrap(),
+        ],
+    );
+    let (code, clone, stderr) = scan_json(&repo, &["--git"]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, json, stderr) = scan_json(dir.path(), &["--git", bare.to_str().unwrap()]);
+    assert_eq!(
+        code, 0,
+        "the bare repository's committed ignore file applies: {stderr}"
+    );
+    assert_eq!(
+        json["summary"]["suppressed"],
+        clone["summary"]["suppressed"]
+    );
+    assert_eq!(
+        json["suppressed"][0]["suppression"]["file"],
+        "HEAD:.vastleaksignore"
+    );
+}

@@ -1,7 +1,7 @@
 //! `vastleaks scan`: inputs -> matcher -> findings -> suppressions -> report.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
@@ -253,18 +253,38 @@ fn load_suppressions(
                 continue;
             }
         };
-        for err in errors {
-            problems.push(crate::scan::Problem {
-                path: format!("{}:{}", err.file, err.line),
+        problems.extend(errors.into_iter().map(ignore_line_problem));
+    }
+    // A bare repository has no work tree: its committed ignore file applies.
+    if let Some(session) = git.filter(|s| args.ignore_file.is_none() && s.ignore_file().is_none()) {
+        match session.committed_file("HEAD", IGNORE_FILE_NAME) {
+            Ok(Some(text)) => {
+                let name = format!("HEAD:{IGNORE_FILE_NAME}");
+                for err in suppressions.add_ignore_file(&text, &name, Path::new("")) {
+                    problems.push(ignore_line_problem(err));
+                }
+            }
+            Ok(None) => {}
+            Err(err) => problems.push(crate::scan::Problem {
+                path: format!("HEAD:{IGNORE_FILE_NAME}"),
                 kind: ProblemKind::Error,
-                message: format!("ignore entry skipped: {}", err.message),
-            });
+                message: format!("ignore file not used: {err:#}"),
+            }),
         }
     }
     if let Some(baseline) = &args.baseline {
         suppressions.load_baseline(baseline)?;
     }
     Ok((suppressions, problems))
+}
+
+/// A malformed ignore line, as a problem (a configuration error: exit 2).
+fn ignore_line_problem(err: crate::suppress::IgnoreFileError) -> crate::scan::Problem {
+    crate::scan::Problem {
+        path: format!("{}:{}", err.file, err.line),
+        kind: ProblemKind::Error,
+        message: format!("ignore entry skipped: {}", err.message),
+    }
 }
 
 /// The git scan the arguments ask for, if any: `--git` (optionally with
