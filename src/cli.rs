@@ -117,9 +117,16 @@ pub struct ScanArgs {
     pub git: bool,
 
     /// Scan the staged content (index entries that differ from HEAD), as a
-    /// pre-commit hook. The default when PRE_COMMIT=1 and no mode is given.
+    /// pre-commit hook. The default when PRE_COMMIT=1 and no mode is given
+    /// (then `pre-commit run --from-ref A --to-ref B` scans the range A..B).
     #[arg(long)]
     pub staged: bool,
+
+    /// Scan the PATHs as files even under PRE_COMMIT=1 (for a hook that
+    /// checks the files pre-commit passes, as `pre-commit run --all-files` and
+    /// CI do).
+    #[arg(long, conflicts_with_all = ["staged", "git", "since_commit"])]
+    pub files: bool,
 
     /// Scan only what commits after BASE introduced (BASE..--branch); implies --git.
     #[arg(long, value_name = "BASE", conflicts_with = "staged")]

@@ -230,12 +230,21 @@ fn load_suppressions(
             .into_iter()
             .collect(),
         None if stdin => vec![PathBuf::from(IGNORE_FILE_NAME)],
-        None => args
-            .paths
-            .iter()
-            .filter(|p| p.is_dir())
-            .map(|p| p.join(IGNORE_FILE_NAME))
-            .collect(),
+        // Files: the ignore file of each directory given; with only files
+        // given (as pre-commit passes them), the one in the current directory.
+        None => {
+            let dirs: Vec<PathBuf> = args
+                .paths
+                .iter()
+                .filter(|p| p.is_dir())
+                .map(|p| p.join(IGNORE_FILE_NAME))
+                .collect();
+            if dirs.is_empty() {
+                vec![PathBuf::from(IGNORE_FILE_NAME)]
+            } else {
+                dirs
+            }
+        }
     };
     for file in &ignore_files {
         let errors = match suppressions.load_ignore_file(file) {
@@ -295,12 +304,21 @@ fn git_request(args: &ScanArgs) -> anyhow::Result<Option<source::git::Request>> 
     use source::git::{Mode, Request};
     let explicit_git = args.git || args.since_commit.is_some();
     let pre_commit = !explicit_git
-        && !args.staged
+        && !args.files
         && std::env::var_os("PRE_COMMIT").is_some_and(|v| v == "1")
         && !args.paths.iter().any(|p| p.as_os_str() == "-");
     if !explicit_git && !args.staged && !pre_commit {
         return Ok(None);
     }
+    // `pre-commit run --from-ref A --to-ref B` (also pre-push hooks) asks
+    // for what those commits changed, not for the (empty) index.
+    let pre_commit_range = pre_commit
+        .then(|| {
+            let from = std::env::var("PRE_COMMIT_FROM_REF").ok()?;
+            let to = std::env::var("PRE_COMMIT_TO_REF").ok()?;
+            (!from.is_empty() && !to.is_empty()).then_some((from, to))
+        })
+        .flatten();
     let mut repo_paths = Vec::new();
     let mut range = None;
     if pre_commit {
@@ -344,6 +362,13 @@ fn git_request(args: &ScanArgs) -> anyhow::Result<Option<source::git::Request>> 
             Mode::Range {
                 base: base.to_string(),
                 head: if head.is_empty() { "HEAD" } else { head }.to_string(),
+            }
+        }
+        (None, None) if pre_commit_range.is_some() => {
+            let (from, to) = pre_commit_range.unwrap_or_default();
+            Mode::Range {
+                base: from,
+                head: to,
             }
         }
         (None, None) if args.staged || pre_commit => Mode::Staged,
