@@ -202,6 +202,7 @@ pub enum UnknownReason {
     TwoFactorRequired,
     InsufficientScope,
     UnexpectedResponse,
+    Deadline,
 }
 
 impl fmt::Display for UnknownReason {
