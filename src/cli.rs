@@ -159,9 +159,13 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub verify_jobs: usize,
 
-    /// Timeout per API request (e.g. 10, 10s, 500ms).
+    /// Total time per API request: connect, headers and body (e.g. 10, 10s, 500ms).
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub verify_timeout: Duration,
+
+    /// Time for the whole verification, retries and waits included (e.g. 5m, 90s); keys not checked by then are `unknown (deadline)`.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub verify_deadline: Duration,
 
     /// Retries after a 429, 5xx, timeout or network error, before reporting `unknown`.
     #[arg(long, value_name = "N", default_value_t = 3)]

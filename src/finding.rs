@@ -180,6 +180,7 @@ pub enum UnknownReason {
     TwoFactorRequired,
     InsufficientScope,
     UnexpectedResponse,
+    Deadline,
 }
 
 impl fmt::Display for UnknownReason {

@@ -56,7 +56,10 @@ pub fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
     let rules = load_rules(&scan.rule_files)?;
     let mut verify_args = scan.verify.clone();
     verify_args.verify = true;
-    let verifier = Verifier::new(&verify_args)?;
+    let verifier = Verifier::new(&verify_args)?.with_progress(crate::verify::progress::wanted(
+        scan.progress,
+        scan.output.quiet,
+    ));
 
     let mut report = if args.stdin {
         keys_from_stdin()?

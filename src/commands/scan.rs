@@ -24,7 +24,12 @@ use crate::verify::{FailOn, Verifier};
 pub fn run(args: &ScanArgs) -> anyhow::Result<Exit> {
     let rules = load_rules(&args.rule_files)?;
     // Validate the API options before scanning: a bad --api-url is a usage error.
-    let verifier = prepare_verifier(&args.verify)?;
+    let verifier = prepare_verifier(&args.verify)?.map(|v| {
+        v.with_progress(crate::verify::progress::wanted(
+            args.progress,
+            args.output.quiet,
+        ))
+    });
     let mut report = collect(args, &rules)?;
     if let Some(verifier) = &verifier {
         verifier.verify_report(&mut report);
