@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::report::Format;
+use crate::untrusted::Redaction;
 use crate::verify::retry::parse_duration;
 use crate::verify::FailOn;
 
@@ -238,6 +239,18 @@ pub struct OutputArgs {
     #[arg(long)]
     pub show_secrets: bool,
 
+    /// How much of a key any output shows: `partial` (first 4 + last 4,
+    /// `3839...b7ad`) or `full` (no key characters: `[redacted]`, for logs
+    /// shared outside the team; the fingerprint still identifies the key).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "LEVEL",
+        default_value_t = Redaction::Partial,
+        conflicts_with = "show_secrets"
+    )]
+    pub redact: Redaction,
+
     /// When to colour human output (NO_COLOR is honoured with `auto`).
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
@@ -251,6 +264,17 @@ pub struct OutputArgs {
     /// `entry` passes it).
     #[arg(long, value_name = "ID", hide = true)]
     pub hook_id: Option<String>,
+}
+
+impl OutputArgs {
+    /// The one redaction decision every output follows.
+    pub fn redaction(&self) -> Redaction {
+        if self.show_secrets {
+            Redaction::None
+        } else {
+            self.redact
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,6 +6,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::rules::Confidence;
+use crate::untrusted::Redaction;
 
 /// A leaked key. Deliberately has no `Display` and no `Serialize`: printing or
 /// serialising the full key must be an explicit `expose()` call, made only
@@ -33,12 +34,13 @@ impl Secret {
         format!("{}...{}", &key[..4], &key[key.len() - 4..])
     }
 
-    /// What reports print: the full key with `show`, else the redacted form.
-    pub fn display(&self, show: bool) -> String {
-        if show {
-            self.0.clone()
-        } else {
-            self.redacted()
+    /// What reports print, at the level the user chose (`--redact`,
+    /// `--show-secrets`).
+    pub fn display(&self, redaction: Redaction) -> String {
+        match redaction {
+            Redaction::Partial => self.redacted(),
+            Redaction::Full => crate::untrusted::FULLY_REDACTED.to_string(),
+            Redaction::None => self.0.clone(),
         }
     }
 
@@ -350,7 +352,9 @@ mod tests {
         let secret = Secret::new(KEY);
         assert_eq!(secret.redacted(), "3839...b7ad");
         assert!(!format!("{secret:?}").contains(KEY));
-        assert_eq!(secret.display(true), KEY);
+        assert_eq!(secret.display(Redaction::None), KEY);
+        assert_eq!(secret.display(Redaction::Partial), "3839...b7ad");
+        assert_eq!(secret.display(Redaction::Full), "[redacted]");
     }
 
     #[test]

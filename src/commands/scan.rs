@@ -396,7 +396,7 @@ fn git_request(args: &ScanArgs) -> anyhow::Result<Option<source::git::Request>> 
 /// Writes the report where `--output` says and the summary to stderr.
 pub fn emit(report: &Report, rules: &RuleSet, output: &OutputArgs) -> anyhow::Result<()> {
     let options = RenderOptions {
-        show_secrets: output.show_secrets,
+        redaction: output.redaction(),
         rules: rules.rules(),
     };
     match output.output.as_deref().filter(|p| p.as_os_str() != "-") {
@@ -437,15 +437,11 @@ pub fn emit(report: &Report, rules: &RuleSet, output: &OutputArgs) -> anyhow::Re
     Ok(())
 }
 
-/// Output as written: every key-shaped run redacted unless `--show-secrets`
+/// Output as written: every key-shaped run redacted as `--redact` says
 /// (see [`crate::untrusted::Redactor`]). With `--show-secrets` the redactor
 /// passes everything through unchanged.
 pub fn redacting<W: Write>(inner: W, output: &OutputArgs) -> Redactor<W> {
-    if output.show_secrets {
-        Redactor::passthrough(inner)
-    } else {
-        Redactor::new(inner)
-    }
+    Redactor::with(inner, output.redaction())
 }
 
 fn out_finish<W: WriteColor>(out: Redactor<W>) -> std::io::Result<()> {
@@ -554,6 +550,8 @@ fn shell_word(path: &str) -> String {
 const SUPPRESSED_SHOWN: usize = 20;
 
 /// Suppressed findings stay visible: one stderr line each (up to a limit).
+/// Keys are written partially redacted; under `--redact full` the
+/// [`Redactor`] around `err` removes what is left of them.
 fn write_suppressed(report: &Report, err: &mut dyn WriteColor) -> std::io::Result<()> {
     for finding in report.suppressed.iter().take(SUPPRESSED_SHOWN) {
         let by = finding

@@ -65,7 +65,7 @@ fn result(finding: &Finding, options: &RenderOptions<'_>) -> Value {
     };
     let mut message = format!(
         "Vast API key {} ({}, fingerprint {}).",
-        finding.secret.display(options.show_secrets),
+        finding.secret.display(options.redaction),
         finding.rule_name,
         finding.fingerprint
     );
