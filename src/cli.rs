@@ -83,9 +83,11 @@ pub struct ScanArgs {
     )]
     pub jobs: usize,
 
-    /// Skip (and report) files larger than this: 500K, 100M, 1G, 10MiB (powers of 2) or 10kB, 10MB, 10k (powers of 10).
-    #[arg(long, value_name = "SIZE", default_value = "100M", value_parser = parse_size)]
-    pub max_file_size: u64,
+    /// Skip (and report) files larger than this: 500K, 100M, 1G, 10MiB (powers of 2) or 10kB, 10MB, 10k (powers of 10). Default: the project configuration's max-file-size, else 100M.
+    // No clap default: a value given here must win over the configuration's,
+    // so "not given" has to be visible. Read it through `ScanArgs::max_file_size()`.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
 
     /// Exit 0 even when part of the scan could not be read or every input was
     /// skipped (by default such a scan exits 2: it cannot vouch for what it
@@ -110,6 +112,20 @@ pub struct ScanArgs {
     /// Ignore file to use instead of `.vastleaksignore` at each scan root.
     #[arg(long, value_name = "FILE")]
     pub ignore_file: Option<PathBuf>,
+
+    /// Project configuration file to use instead of `.vastleaks.toml` at the
+    /// scan root (the work-tree root in git modes).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Do not read `.vastleaks.toml`.
+    #[arg(long)]
+    pub no_config: bool,
+
+    /// The project configuration in effect, filled in by
+    /// `project_config::applied` before a command scans.
+    #[arg(skip)]
+    pub project: Option<std::sync::Arc<crate::project_config::ProjectConfig>>,
 
     /// Scan git history instead of files: every object in the repository
     /// (PATH is the repository, default `.`). With `--since-commit` or a
@@ -181,9 +197,10 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "URL", env = "VAST_URL", hide_env_values = true, default_value = None)]
     pub api_url: Option<String>,
 
-    /// Which findings make the exit code 1: any, live (verified live), unknown (live or not confirmed revoked), never.
-    #[arg(long, value_enum, value_name = "WHICH", default_value_t = FailOn::Any)]
-    pub fail_on: FailOn,
+    /// Which findings make the exit code 1: any, live (verified live), unknown (live or not confirmed revoked), never. Default: the project configuration's fail-on, else any.
+    // No clap default, as for --max-file-size: read it through `ScanArgs::fail_on()`.
+    #[arg(long, value_enum, value_name = "WHICH")]
+    pub fail_on: Option<FailOn>,
 
     /// Report only keys verified live (needs --verify).
     #[arg(long, requires = "verify")]
@@ -326,7 +343,7 @@ pub enum CiProvider {
 /// `vastleaks ci github`. The positional PATH is the repository; every other
 /// scan option (`--rules`, `--baseline`, `--ignore-file`, `--verify`,
 /// `--fail-on`, ...) applies as in `scan`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(
     mut_arg("format", |arg| arg.default_value("github")),
     mut_arg("paths", |arg| arg.help("The repository to scan (where actions/checkout put it)"))

@@ -230,6 +230,9 @@ pub enum Suppression {
     IgnoreFile { file: String, line: usize },
     /// A fingerprint listed in a `--baseline` report.
     Baseline { file: String },
+    /// An `allow-paths` pattern of the project configuration that matches
+    /// the finding's path.
+    Config { file: String, pattern: String },
 }
 
 impl Suppression {
@@ -245,6 +248,9 @@ impl fmt::Display for Suppression {
             Suppression::Inline { marker } => write!(f, "`{marker}` on its line"),
             Suppression::IgnoreFile { file, line } => write!(f, "ignore entry {file}:{line}"),
             Suppression::Baseline { file } => write!(f, "baseline {file}"),
+            Suppression::Config { file, pattern } => {
+                write!(f, "allow-paths \"{pattern}\" in {file}")
+            }
         }
     }
 }

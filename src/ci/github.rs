@@ -50,6 +50,9 @@ pub fn run(args: &CiGithubArgs) -> anyhow::Result<Exit> {
 }
 
 fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
+    let mut args = args.clone();
+    args.scan = crate::project_config::applied_to_repository(&args.scan)?;
+    let args = &args;
     if args.scan.output.show_secrets {
         bail!("--show-secrets is refused in CI: annotations, the job summary and SARIF are visible to anyone who can read the run; drop the option");
     }
@@ -67,7 +70,7 @@ fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
         CiMode::Range => Mode::Range,
     };
     let request = plan::request(event, &payload, mode)?;
-    let rules = crate::commands::scan::load_rules(&args.scan.rule_files)?;
+    let rules = crate::commands::scan::load_scan_rules(&args.scan)?;
     // Bad API options are usage errors, found before any fetch or scan.
     let verifier = crate::commands::scan::prepare_verifier(&args.scan.verify)?;
     let git = Git::new(&repo);

@@ -22,7 +22,8 @@ use crate::untrusted::{self, Redactor};
 use crate::verify::{FailOn, Verifier};
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<Exit> {
-    let rules = load_rules(&args.rule_files)?;
+    let args = &crate::project_config::applied(args)?;
+    let rules = load_scan_rules(args)?;
     // Validate the API options before scanning: a bad --api-url is a usage error.
     let verifier = prepare_verifier(&args.verify)?.map(|v| {
         v.with_progress(crate::verify::progress::wanted(
@@ -61,14 +62,14 @@ pub fn exit_for(report: &Report, args: &ScanArgs) -> Exit {
 /// The exit policy the arguments ask for.
 pub fn policy(args: &ScanArgs) -> outcome::Policy {
     outcome::Policy {
-        fail_on: args.verify.fail_on,
+        fail_on: args.fail_on(),
         allow_incomplete: args.allow_incomplete,
     }
 }
 
 /// The verifier when `--verify` is on; checks the options that depend on it.
 pub fn prepare_verifier(args: &VerifyArgs) -> anyhow::Result<Option<Verifier>> {
-    if matches!(args.fail_on, FailOn::Live | FailOn::Unknown) && !args.verify {
+    if matches!(args.fail_on, Some(FailOn::Live | FailOn::Unknown)) && !args.verify {
         bail!("--fail-on live/unknown needs --verify (without it every finding counts)");
     }
     if !args.verify {
@@ -99,6 +100,22 @@ pub fn keep_only_live(report: &mut Report) {
 pub fn load_rules(files: &[PathBuf]) -> anyhow::Result<RuleSet> {
     RuleSet::builtin_with(files)
         .map_err(|err| anyhow::anyhow!("--rules {err}; fix the rule file or drop the option"))
+}
+
+/// The rules a scan uses: built-in, then those of the project
+/// configuration's rule files, then `--rules` files (flags win: a `--rules`
+/// rule replaces a configured one with the same id).
+pub fn load_scan_rules(args: &ScanArgs) -> anyhow::Result<RuleSet> {
+    let mut rules = RuleSet::builtin();
+    if let Some(project) = &args.project {
+        rules.extend(project.rules.clone());
+    }
+    for file in &args.rule_files {
+        rules.extend(RuleSet::load(file).map_err(|err| {
+            anyhow::anyhow!("--rules {err}; fix the rule file or drop the option")
+        })?);
+    }
+    Ok(rules)
 }
 
 /// Runs the scan described by `args` and applies suppressions. The report is
@@ -146,7 +163,7 @@ pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
             no_ignore: args.no_ignore,
             follow: args.follow,
             jobs: args.jobs,
-            max_file_size: args.max_file_size,
+            max_file_size: args.max_file_size(),
         };
         source::files::scan(&options, &scanner, &collector);
         "files"
@@ -202,6 +219,10 @@ pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
             "the built-in rule {id} is replaced by the rule at {origin} (--rules): review that file"
         ));
     }
+    report
+        .summary
+        .notes
+        .extend(crate::project_config::notes(args, git.as_ref()));
     report.summary.findings = report.findings.len() as u64;
     report.summary.suppressed = report.suppressed.len() as u64;
     report.summary.keys = report.distinct_keys() as u64;
@@ -209,7 +230,8 @@ pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
     Ok(report)
 }
 
-/// The ignore files and baseline that apply to this scan. Malformed ignore
+/// The ignore files, baseline and configured path allowlists that apply to
+/// this scan. Malformed ignore
 /// lines come back as problems (reported, never fatal); a missing
 /// `--ignore-file` or a bad baseline is an error.
 fn load_suppressions(
@@ -289,6 +311,7 @@ fn load_suppressions(
     if let Some(baseline) = &args.baseline {
         suppressions.load_baseline(baseline)?;
     }
+    crate::project_config::add_allowlists(args, &mut suppressions);
     Ok((suppressions, problems))
 }
 
@@ -305,7 +328,7 @@ fn ignore_line_problem(err: crate::suppress::IgnoreFileError) -> crate::scan::Pr
 /// `--since-commit` or a `BASE..HEAD` argument), `--staged`, or `PRE_COMMIT=1`
 /// with no mode (pre-commit runs hooks with it set; `--staged` is then the
 /// only scan that makes sense).
-fn git_request(args: &ScanArgs) -> anyhow::Result<Option<source::git::Request>> {
+pub(crate) fn git_request(args: &ScanArgs) -> anyhow::Result<Option<source::git::Request>> {
     use source::git::{Mode, Request};
     let explicit_git = args.git || args.since_commit.is_some();
     let pre_commit = !explicit_git
@@ -388,7 +411,7 @@ fn git_request(args: &ScanArgs) -> anyhow::Result<Option<source::git::Request>> 
         repo,
         mode,
         jobs: args.jobs,
-        max_file_size: args.max_file_size,
+        max_file_size: args.max_file_size(),
         progress,
     }))
 }
