@@ -377,3 +377,58 @@ fn no_config_skips_the_discovered_one_and_config_names_another() {
     );
     assert_eq!(run.code, 2, "{}", run.stderr);
 }
+
+#[test]
+fn ci_github_applies_the_repository_config_and_the_redaction_level() {
+    let repo = Repo::new();
+    repo.write(CONFIG, FIXTURES);
+    repo.write("tests/fixtures/a.env", &env_line(KEYS[0]));
+    repo.write("src/app.env", &env_line(KEYS[1]));
+    repo.commit("keys");
+    let dir = tempfile::tempdir().unwrap();
+    let event = dir.path().join("event.json");
+    std::fs::write(&event, "{}").unwrap();
+    let sarif = dir.path().join("out.sarif");
+    let summary = dir.path().join("summary.md");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vastleaks"))
+        .current_dir(&repo.path)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GITHUB_EVENT_NAME", "schedule")
+        .env("GITHUB_EVENT_PATH", &event)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env_remove("GITHUB_OUTPUT")
+        .env_remove("GITHUB_WORKSPACE")
+        .env_remove("VAST_URL")
+        .args(["ci", "github", "--redact", "full", "--sarif"])
+        .arg(&sarif)
+        .args(["-f", "json", "."])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let json: Value = serde_json::from_str(&stdout).unwrap();
+    let all = json["suppressed"].as_array().cloned().unwrap_or_default();
+    assert_eq!(all.len(), 1, "{stdout}");
+    assert_eq!(all[0]["suppression"]["by"], "config");
+    assert_eq!(all[0]["path"], "tests/fixtures/a.env");
+    assert_eq!(json["findings"][0]["path"], "src/app.env");
+    let written = [
+        std::fs::read_to_string(&sarif).unwrap(),
+        std::fs::read_to_string(&summary).unwrap(),
+        stdout,
+        stderr.into_owned(),
+    ];
+    for text in &written {
+        for key in &KEYS[..2] {
+            assert!(!text.contains(&format!("{}...", &key[..4])), "{text}");
+            assert!(!text.contains(&format!("...{}", &key[60..])), "{text}");
+        }
+    }
+    assert!(
+        written[1].contains("allow-paths \"tests/fixtures/\\*\\*\""),
+        "{}",
+        written[1]
+    );
+}
