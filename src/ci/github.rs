@@ -33,11 +33,14 @@ pub fn run(args: &CiGithubArgs) -> anyhow::Result<Exit> {
         // an annotation, not only the raw log. Best effort: the error itself
         // is what the step reports.
         let message = format!("{err:#}");
-        let _ = writeln!(
-            std::io::stdout(),
-            "::error title=vastleaks::{}",
-            crate::report::github::escape_data(&crate::untrusted::redact_keys(&message))
-        );
+        // Workflow commands mean something only to the Actions runner.
+        if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
+            let _ = writeln!(
+                std::io::stdout(),
+                "::error title=vastleaks::{}",
+                crate::report::github::escape_data(&crate::untrusted::redact_keys(&message))
+            );
+        }
         if let Some(summary) = &args.step_summary {
             let text = format!(
                 "## vastleaks: the scan did not run\n\n{}\n",
