@@ -298,19 +298,18 @@ fn workspace_prefix(git: &Git) -> Option<String> {
 
 /// A copy of the report whose finding paths start with `prefix`.
 fn prefixed(report: &Report, prefix: &str) -> Report {
-    let mut findings = report.findings.clone();
-    for finding in &mut findings {
+    let mut report = report.clone();
+    let findings = report
+        .findings
+        .iter_mut()
+        .chain(&mut report.suppressed)
+        .chain(&mut report.added_suppressions);
+    for finding in findings {
         if let Some(path) = &mut finding.location.path {
             path.insert_str(0, prefix);
         }
     }
-    Report {
-        findings,
-        suppressed: report.suppressed.clone(),
-        problems: report.problems.clone(),
-        stale_ignores: report.stale_ignores.clone(),
-        summary: report.summary.clone(),
-    }
+    report
 }
 
 /// Absolute, so the `sarif` output means the same file in later steps

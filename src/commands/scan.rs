@@ -8,7 +8,7 @@ use anyhow::{bail, Context};
 use termcolor::{ColorChoice, NoColor, StandardStream, WriteColor};
 
 use super::Exit;
-use crate::cli::{ColorWhen, OutputArgs, ProgressWhen, ScanArgs, VerifyArgs};
+use crate::cli::{ColorWhen, OutputArgs, ProgressWhen, ScanArgs, SuppressionSources, VerifyArgs};
 use crate::finding::{Suppression, VerifyStatus};
 use crate::matcher::Matcher;
 use crate::outcome;
@@ -155,19 +155,43 @@ pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
     if let Some(session) = &mut git {
         session.finish(&mut parts);
     }
-    if args.no_inline_allow {
+    // In a range scan, the suppressions as they were at its base: to tell
+    // which suppressions the range itself adds, or (base-only) to be the
+    // only ones that count.
+    let base = match git.as_ref().and_then(|s| Some((s, s.range_hidden()?))) {
+        Some((session, hidden)) => Some(base_suppressions(args, session, &hidden)?),
+        None => None,
+    };
+    let base_only = args.suppressions == SuppressionSources::BaseOnly;
+    if args.no_inline_allow || base_only {
         for finding in &mut parts.findings {
             if matches!(finding.suppression, Some(Suppression::Inline { .. })) {
                 finding.suppression = None;
             }
         }
     }
-    let applied = suppressions.apply(parts.findings);
+    let applied = match (&base, base_only) {
+        (Some(base), true) => base.apply(parts.findings),
+        (None, true) => bail!(
+            "--suppressions base-only needs a range scan (`--git BASE..HEAD`, `--since-commit`, or `ci github` on a push or pull request): the base is what it trusts"
+        ),
+        (_, false) => suppressions.apply(parts.findings),
+    };
+    let added_suppressions = match (&base, base_only) {
+        (Some(base), false) => applied
+            .suppressed
+            .iter()
+            .filter(|f| !base.already_had(f, &suppressions))
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    };
     let mut problems = problems_from_config;
     problems.extend(parts.problems);
     let mut report = Report {
         findings: applied.kept,
         suppressed: applied.suppressed,
+        added_suppressions,
         // Staleness can only be judged by a scan that saw everything: in
         // staged and range scans most keys are simply not in the changed
         // blobs, and "remove it" would break the next full audit.
@@ -290,6 +314,39 @@ fn load_suppressions(
         suppressions.load_baseline(baseline)?;
     }
     Ok((suppressions, problems))
+}
+
+/// The ignore file and a baseline kept in the repository as they were at
+/// the range's base (its hidden commits). Malformed lines there are not
+/// reported again: the tip's file is what the user edits.
+fn base_suppressions(
+    args: &ScanArgs,
+    session: &source::git::Session,
+    hidden: &[String],
+) -> anyhow::Result<Suppressions> {
+    let mut base = Suppressions::default();
+    let baseline = args.baseline.as_deref().and_then(|b| session.tree_path(b));
+    for rev in hidden {
+        if let Some(text) = session.committed_file(rev, IGNORE_FILE_NAME)? {
+            let name = format!("{}:{IGNORE_FILE_NAME}", short_rev(rev));
+            let _ = base.add_ignore_file(&text, &name, Path::new(""));
+        }
+        if let Some(path) = &baseline {
+            if let Some(text) = session.committed_file(rev, path)? {
+                base.add_baseline(&text, &format!("{}:{path}", short_rev(rev)))?;
+            }
+        }
+    }
+    Ok(base)
+}
+
+fn short_rev(rev: &str) -> &str {
+    let is_id = rev.len() >= 40 && rev.bytes().all(|b| b.is_ascii_hexdigit());
+    if is_id {
+        &rev[..12]
+    } else {
+        rev
+    }
 }
 
 /// A malformed ignore line, as a problem (a configuration error: exit 2).
@@ -555,6 +612,21 @@ const SUPPRESSED_SHOWN: usize = 20;
 
 /// Suppressed findings stay visible: one stderr line each (up to a limit).
 fn write_suppressed(report: &Report, err: &mut dyn WriteColor) -> std::io::Result<()> {
+    for finding in &report.added_suppressions {
+        let by = finding
+            .suppression
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        writeln!(
+            err,
+            "vastleaks: warning: this change adds the suppression of {} {} (fingerprint {}, by {}): review it",
+            untrusted::escape_controls(&finding.position()),
+            finding.secret.redacted(),
+            finding.fingerprint,
+            untrusted::escape_controls(&by)
+        )?;
+    }
     for finding in report.suppressed.iter().take(SUPPRESSED_SHOWN) {
         let by = finding
             .suppression
