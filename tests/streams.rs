@@ -377,3 +377,43 @@ fn oversized_blobs_are_skipped_when_staged() {
     let run = scan(&repo.path, &["--staged", "--max-file-size", "1K"]);
     assert_oversized_skipped(&run, 1);
 }
+
+#[test]
+fn a_delta_growing_past_the_limit_from_a_small_base_is_skipped_not_inflated() {
+    // git makes the big blob a delta of the small one when the small one
+    // sorts first (by path hash) and the growth is small: the delta's base
+    // is under the limit, and only the delta's own data says its result is
+    // over it.
+    let repo = Repo::new();
+    let small = format!("{}{}", env_line(KEYS[0]), "first version line\n".repeat(46));
+    let big = format!("{small}{}", "grown\n".repeat(30));
+    assert!(small.len() <= 1024 && big.len() > 1024);
+    repo.write("zz.txt", &small);
+    repo.write("aa.txt", &big);
+    repo.commit("two sizes");
+    repo.git(&["repack", "-adfq"]);
+    let big_id = repo.git(&["rev-parse", "HEAD:aa.txt"]);
+    let small_id = repo.git(&["rev-parse", "HEAD:zz.txt"]);
+    let check = repo.git(&[
+        "cat-file",
+        "--batch-all-objects",
+        "--batch-check=%(objectname) %(deltabase)",
+    ]);
+    assert!(
+        check.contains(&format!("{big_id} {small_id}")),
+        "the test needs the big blob stored as a delta of the small one:\n{check}"
+    );
+
+    let run = scan(&repo.path, &["--git", "--max-file-size", "1K"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.findings().len(), 1, "{}", run.json);
+    let problems = run.problems();
+    assert_eq!(problems.len(), 1, "no fallback, one skip: {}", run.json);
+    assert_eq!(problems[0]["path"], format!("object {big_id}"));
+    assert_eq!(problems[0]["kind"], "skipped");
+    let message = problems[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("{} bytes", big.len())),
+        "{message}"
+    );
+}
