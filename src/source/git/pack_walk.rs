@@ -114,8 +114,10 @@ pub fn traverse(
                 should_interrupt: &interrupt,
                 object_hash: hash,
                 // The safety net for deltas whose result is too big (see
-                // the module comment).
-                alloc_limit_bytes: Some(usize::try_from(max).unwrap_or(usize::MAX)),
+                // the module comment); never below what a stand-in needs.
+                alloc_limit_bytes: Some(
+                    usize::try_from(max.max(STANDIN_ROOM)).unwrap_or(usize::MAX),
+                ),
             },
         )
     }));
@@ -175,6 +177,9 @@ fn varint(bytes: &[u8]) -> Option<(u64, usize)> {
     }
     None
 }
+
+/// Bytes a stand-in entry may need to decode (its delta data is at most 14).
+const STANDIN_ROOM: u64 = 64;
 
 /// Stand-in entries: one byte of content, so every stand-in has size 1 and
 /// a stand-in delta's base (a stand-in) has size 1 too.
@@ -358,4 +363,46 @@ pub fn size_over(
         })
         .ok()?;
     (header.object_size > max).then_some((header.kind, header.object_size))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inflate(entry_bytes: &[u8]) -> (pack::data::Entry, Vec<u8>) {
+        let entry = pack::data::Entry::from_bytes(entry_bytes, 0, gix::hash::Kind::Sha1).unwrap();
+        let mut out = vec![0; entry.decompressed_size as usize];
+        let (_, _, written) = gix::zlib::Inflate::default()
+            .once(&entry_bytes[entry.header_size()..], &mut out)
+            .unwrap();
+        assert_eq!(written, out.len());
+        (entry, out)
+    }
+
+    #[test]
+    fn stand_in_deltas_turn_any_base_into_one_byte() {
+        for base in [0u64, 1, 127, 128, 500 << 20, 1 << 40] {
+            let (entry, delta) = inflate(&standin_delta(base));
+            assert!(entry.decompressed_size <= STANDIN_ROOM);
+            let (declared_base, used) = varint(&delta).unwrap();
+            assert_eq!(declared_base, base);
+            assert_eq!(varint(&delta[used..]), Some((1, 1)));
+            assert_eq!(&delta[used + 1..], &[1, 0], "insert one NUL byte");
+        }
+    }
+
+    #[test]
+    fn stand_in_roots_keep_their_kind() {
+        let standins = Standins::new();
+        for kind in [
+            gix::object::Kind::Blob,
+            gix::object::Kind::Tree,
+            gix::object::Kind::Commit,
+            gix::object::Kind::Tag,
+        ] {
+            let (entry, data) = inflate(standins.root(kind));
+            assert_eq!(entry.header.as_kind(), Some(kind));
+            assert_eq!(data, [0]);
+        }
+    }
 }
