@@ -7,13 +7,17 @@
 pub mod ci;
 pub mod cli;
 pub mod commands;
+pub mod config_file;
 pub mod finding;
 pub mod gitcli;
 pub mod matcher;
+pub mod outcome;
 pub mod report;
+pub mod report_file;
 pub mod revoke;
 pub mod rules;
 pub mod scan;
 pub mod source;
 pub mod suppress;
+pub mod untrusted;
 pub mod verify;

@@ -19,6 +19,15 @@ pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) 
     for finding in &report.findings {
         writeln!(out, "{}", annotation(finding, options.show_secrets))?;
     }
+    // Suppressed findings stay visible: a pull request that adds a key and
+    // an ignore entry (or `vastleaks:allow`) for it must show both.
+    for finding in &report.suppressed {
+        writeln!(
+            out,
+            "{}",
+            suppressed_annotation(finding, options.show_secrets)
+        )?;
+    }
     // Problems would otherwise only reach stderr, which Actions does not
     // surface in the summary: a skipped file is a hole in the scan.
     for problem in &report.problems {
@@ -62,6 +71,38 @@ pub fn annotation(finding: &Finding, show_secrets: bool) -> String {
     )
 }
 
+/// A `notice` for a suppressed finding: where, the key (redacted) and what
+/// suppressed it.
+pub fn suppressed_annotation(finding: &Finding, show_secrets: bool) -> String {
+    let mut properties = Vec::new();
+    if let Some(path) = &finding.location.path {
+        properties.push(format!("file={}", escape_property(path)));
+        properties.push(format!("line={}", finding.location.line));
+        properties.push(format!("col={}", finding.location.column));
+    }
+    properties.push(format!(
+        "title={}",
+        escape_property("Suppressed Vast API key")
+    ));
+    let by = finding
+        .suppression
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    format!(
+        "::notice {}::{}",
+        properties.join(","),
+        escape_data(&format!(
+            "{} {} ({}, fingerprint {}) at {}, suppressed by {by}: not counted. Check that this suppression was meant.",
+            finding.rule_name,
+            finding.secret.display(show_secrets),
+            finding.rule_id,
+            finding.fingerprint,
+            finding.position()
+        ))
+    )
+}
+
 /// The annotation text: the key (redacted), where it is, what was learnt
 /// about it and what to do.
 fn message(finding: &Finding, show_secrets: bool) -> String {
@@ -102,11 +143,16 @@ fn short(id: &str) -> &str {
     &id[..id.len().min(12)]
 }
 
-/// Escapes a workflow-command message (the part after `::`).
+/// Escapes a workflow-command message (the part after `::`): the runner's
+/// own encoding for `%`, CR and LF, then every other control character made
+/// visible (`\x1b`), so a file name cannot drive the terminal that shows
+/// the log.
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
+    let encoded = text
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    crate::untrusted::escape_controls(&encoded).into_owned()
 }
 
 /// Escapes a workflow-command property value (`file=`, `title=`).
