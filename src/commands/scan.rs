@@ -30,14 +30,22 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Exit> {
             args.output.quiet,
         ))
     });
-    let mut report = collect(args, &rules)?;
+    let live = source::stdin::prints_live(args);
+    let mut report = collect_live(args, &rules, live)?;
     if let Some(verifier) = &verifier {
         verifier.verify_report(&mut report);
     }
     if args.verify.only_live {
         keep_only_live(&mut report);
     }
-    emit(&report, &rules, &args.output)?;
+    if live {
+        // The findings were printed as they came: the rest of the report only.
+        let printed = std::mem::take(&mut report.findings);
+        emit(&report, &rules, &args.output)?;
+        report.findings = printed;
+    } else {
+        emit(&report, &rules, &args.output)?;
+    }
     Ok(exit_for(&report, args))
 }
 
@@ -104,6 +112,12 @@ pub fn load_rules(files: &[PathBuf]) -> anyhow::Result<RuleSet> {
 /// Runs the scan described by `args` and applies suppressions. The report is
 /// what every later stage (verify, revoke, render) works on.
 pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
+    collect_live(args, rules, false)
+}
+
+/// [`collect`]; with `live`, findings from standard input are also printed as
+/// they come ([`source::stdin::LivePrinter`]).
+pub fn collect_live(args: &ScanArgs, rules: &RuleSet, live: bool) -> anyhow::Result<Report> {
     let started = Instant::now();
     let scanner = Scanner::new(Matcher::new(rules)?);
     let mut git = git_request(args)?
@@ -138,7 +152,10 @@ pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
         session.scan(&scanner, &collector)?;
         session.mode().name()
     } else if stdin {
-        source::stdin::scan(&scanner, &collector)?;
+        let printer = live.then(|| source::stdin::LivePrinter::new(args, rules, &suppressions));
+        source::stdin::scan(&scanner, &collector, &mut |batch| {
+            printer.iter().for_each(|p| p.print(batch))
+        })?;
         "stdin"
     } else {
         let options = source::files::WalkOptions {

@@ -13,6 +13,7 @@
 //! [`provenance`].
 
 pub mod audit;
+pub mod pack_walk;
 pub mod provenance;
 pub mod range;
 pub mod tree;
