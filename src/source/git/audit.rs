@@ -487,10 +487,13 @@ pub fn scan(
     let mut notes = report_missing(totals.missing, super::is_partial_clone(&repo), collector);
     if total > 0 {
         notes.push(format!(
-            "object database: {total} objects ({} in {} pack(s), {} loose); every blob, commit message and tag message was scanned",
-            total - loose.len() as u64,
-            bundles.len(),
-            loose.len()
+            // No claim that everything was scanned here: what could not be
+            // read is reported as problems, and the exit code says it.
+            "object database: {} ({} in {}, {} loose)",
+            crate::report::plural(total, "object"),
+            crate::report::thousands(total - loose.len() as u64),
+            crate::report::plural(bundles.len() as u64, "pack"),
+            crate::report::thousands(loose.len() as u64)
         ));
     }
     let mut submodules = totals.submodules;
