@@ -109,6 +109,13 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_inline_allow: bool,
 
+    /// Which suppressions count in a range scan: `all` (default; those the
+    /// range adds are listed for review), or `base-only`: only the ignore
+    /// file and baseline as they are at the range's base, and no inline
+    /// markers (they sit in the change under review).
+    #[arg(long, value_enum, value_name = "WHICH", default_value_t = SuppressionSources::All)]
+    pub suppressions: SuppressionSources,
+
     /// Ignore file to use instead of `.vastleaksignore` at each scan root.
     #[arg(long, value_name = "FILE")]
     pub ignore_file: Option<PathBuf>,
@@ -231,6 +238,12 @@ pub struct RevokeArgs {
 
     #[command(flatten)]
     pub scan: ScanArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SuppressionSources {
+    All,
+    BaseOnly,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

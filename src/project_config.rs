@@ -273,26 +273,7 @@ impl ProjectConfig {
         let mut allow_paths = Vec::new();
         for pattern in raw.allow_paths {
             let offset = pattern.span().start;
-            let pattern = pattern.into_inner();
-            if pattern.is_empty() || pattern.len() > MAX_PATTERN_LEN {
-                return Err(at(
-                    offset,
-                    "allow-paths: a pattern must be 1 to 1024 characters",
-                ));
-            }
-            let glob = GlobBuilder::new(&pattern)
-                .literal_separator(true)
-                .build()
-                .map_err(|err| {
-                    at(
-                        offset,
-                        &format!("allow-paths: invalid glob ({})", err.kind()),
-                    )
-                })?;
-            allow_paths.push(AllowPath {
-                pattern,
-                matcher: glob.compile_matcher(),
-            });
+            allow_paths.push(allow_path(pattern.into_inner()).map_err(|err| at(offset, &err))?);
         }
         for file in raw.rules {
             let offset = file.span().start;
@@ -347,6 +328,21 @@ impl ProjectConfig {
         });
         Ok(())
     }
+}
+
+/// One `allow-paths` pattern, compiled: `*` stays within a directory.
+fn allow_path(pattern: String) -> Result<AllowPath, String> {
+    if pattern.is_empty() || pattern.len() > MAX_PATTERN_LEN {
+        return Err("allow-paths: a pattern must be 1 to 1024 characters".to_string());
+    }
+    let glob = GlobBuilder::new(&pattern)
+        .literal_separator(true)
+        .build()
+        .map_err(|err| format!("allow-paths: invalid glob ({})", err.kind()))?;
+    Ok(AllowPath {
+        pattern,
+        matcher: glob.compile_matcher(),
+    })
 }
 
 /// How many findings a `fail-on` value counts, for combining several files.
@@ -461,6 +457,44 @@ pub fn add_allowlists(args: &ScanArgs, suppressions: &mut crate::suppress::Suppr
     for file in args.project.iter().flat_map(|p| &p.files) {
         suppressions.add_allow_paths(&file.name, &file.bases, &file.allow_paths);
     }
+}
+
+/// Adds the `allow-paths` of the configuration in use as it was committed at
+/// `rev` (a range's base, named `label` in reports), so a range scan can
+/// tell the suppressions its own commits add from those it started with.
+/// A base configuration that cannot be parsed contributes nothing (it is
+/// not what this scan uses, so it is not reported again).
+pub fn add_committed_allowlists(
+    args: &ScanArgs,
+    session: &Session,
+    rev: &str,
+    label: &str,
+    suppressions: &mut crate::suppress::Suppressions,
+) {
+    if args.project.is_none() {
+        return;
+    }
+    let path = match &args.config {
+        Some(file) => match session.tree_path(file) {
+            Some(path) => path,
+            None => return,
+        },
+        None => CONFIG_FILE_NAME.to_string(),
+    };
+    let Some(raw) = session
+        .committed_file(rev, &path)
+        .ok()
+        .flatten()
+        .and_then(|text| toml::from_str::<RawConfig>(&text).ok())
+    else {
+        return;
+    };
+    let paths: Vec<AllowPath> = raw
+        .allow_paths
+        .into_iter()
+        .filter_map(|p| allow_path(p.into_inner()).ok())
+        .collect();
+    suppressions.add_allow_paths(&format!("{label}:{path}"), &[PathBuf::new()], &paths);
 }
 
 /// What a reader of the report must know about the configuration: a

@@ -150,17 +150,22 @@ impl Suppressions {
     pub fn load_baseline(&mut self, path: &Path) -> anyhow::Result<usize> {
         let text = config_file::read(path)
             .with_context(|| format!("--baseline {}: cannot use it; pass a JSON report written by `vastleaks scan --format json`", path.display()))?;
+        self.add_baseline(&text, &crate::source::files::display_path(path))
+    }
+
+    /// Adds the fingerprints of a baseline report's text; `name` says where
+    /// it came from (a path, or `REV:path` for a committed one).
+    pub fn add_baseline(&mut self, text: &str, name: &str) -> anyhow::Result<usize> {
         // serde_json's messages can quote the text; say where, not what.
-        let json: serde_json::Value = serde_json::from_str(&text).map_err(|err| {
+        let json: serde_json::Value = serde_json::from_str(text).map_err(|err| {
             anyhow::anyhow!(
-                "--baseline {}:{}:{}: not valid JSON; pass a report written by `vastleaks scan --format json`",
-                path.display(),
+                "--baseline {name}:{}:{}: not valid JSON; pass a report written by `vastleaks scan --format json`",
                 err.line(),
                 err.column()
             )
         })?;
         let findings = json.get("findings").and_then(|f| f.as_array()).with_context(|| {
-            format!("--baseline {}: no \"findings\" array; pass a report written by `vastleaks scan --format json`", path.display())
+            format!("--baseline {name}: no \"findings\" array; pass a report written by `vastleaks scan --format json`")
         })?;
         let mut added = 0;
         for finding in findings {
@@ -172,11 +177,10 @@ impl Suppressions {
                 added += usize::from(self.baseline.insert(fp));
             }
         }
-        self.baseline_file = crate::source::files::display_path(path);
+        self.baseline_file = name.to_string();
         if added == 0 && !findings.is_empty() {
             anyhow::bail!(
-                "--baseline {}: none of its {} findings has a vastleaks fingerprint (16 hex digits); pass a report written by `vastleaks scan --format json`",
-                path.display(),
+                "--baseline {name}: none of its {} findings has a vastleaks fingerprint (16 hex digits); pass a report written by `vastleaks scan --format json`",
                 findings.len()
             );
         }
@@ -211,6 +215,36 @@ impl Suppressions {
                 pattern: matched.pattern.clone(),
             })
         })
+    }
+
+    /// Whether these suppressions (say, as they were at a range's base)
+    /// already held what suppressed `finding`: the same ignore entry
+    /// (fingerprint and glob), the same baseline fingerprint, or an
+    /// `allow-paths` pattern covering its path. An inline
+    /// marker is never "already held" here: it sits in the scanned change.
+    pub fn already_had(&self, finding: &Finding, tip: &Suppressions) -> bool {
+        match &finding.suppression {
+            Some(Suppression::IgnoreFile { file, line }) => {
+                let Some(entry) = tip
+                    .entries
+                    .iter()
+                    .find(|e| &e.file == file && e.line == *line)
+                else {
+                    return false;
+                };
+                let glob = entry.glob.as_ref().map(|g| g.glob().glob());
+                self.entries.iter().any(|e| {
+                    e.fingerprint == entry.fingerprint
+                        && e.glob.as_ref().map(|g| g.glob().glob()) == glob
+                })
+            }
+            Some(Suppression::Baseline { .. }) => self.baseline.contains(&finding.fingerprint),
+            // Any allowlist here covering the same path: these held it.
+            Some(Suppression::Config { .. }) => {
+                self.allowed(finding.location.path.as_deref()).is_some()
+            }
+            _ => false,
+        }
     }
 
     /// Splits findings into kept and suppressed (marked with what suppressed

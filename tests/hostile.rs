@@ -438,3 +438,91 @@ fn a_bare_repository_honours_its_committed_ignore_file() {
         "HEAD:.vastleaksignore"
     );
 }
+
+#[test]
+fn suppressions_a_range_adds_are_listed_and_base_only_ignores_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init_repo(&dir.path().join("repo"));
+    // The base: an accepted fixture key with its ignore entry.
+    commit_file(&repo, "fixtures/f.env", &key_line(0), "fixture");
+    // A key's fingerprint, as a scan of it alone reports it.
+    let fp = |n: usize| {
+        let dir2 = tempfile::tempdir().unwrap();
+        std::fs::write(dir2.path().join("k.env"), key_line(n)).unwrap();
+        let (_, json, _) = scan_json(dir2.path(), &["."]);
+        json["findings"][0]["fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (f0, f1) = (fp(0), fp(1));
+    commit_file(
+        &repo,
+        ".vastleaksignore",
+        &format!("{f0}\n"),
+        "accept the fixture",
+    );
+    let base = git(&repo, &["rev-parse", "HEAD"]);
+    // The change: a new key with its own new ignore entry, another behind an
+    // inline marker, and an edit of the fixture (its entry is old).
+    commit_file(&repo, "app.env", &key_line(1), "app");
+    commit_file(
+        &repo,
+        ".vastleaksignore",
+        &format!("{f0}\n{f1}\n"),
+        "accept the app key",
+    );
+    commit_file(
+        &repo,
+        "deploy.sh",
+        &format!("export VAST_API_KEY={} # vastleaks:allow\n", key(2)),
+        "deploy",
+    );
+    commit_file(
+        &repo,
+        "fixtures/f.env",
+        &format!("# edited\n{}", key_line(0)),
+        "touch fixture",
+    );
+    let range = format!("{base}..HEAD");
+
+    let (code, json, stderr) = scan_json(&repo, &["--git", &range]);
+    assert_eq!(code, 0, "suppressions are honoured by default: {stderr}");
+    let added: Vec<&str> = json["added_suppressions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(added, ["app.env", "deploy.sh"], "{json:#}");
+    assert_eq!(json["summary"]["suppressed"], 3, "the fixture too");
+    assert!(
+        stderr.contains("this change adds the suppression"),
+        "{stderr}"
+    );
+    let (_, stdout, _) = run(&repo, &["scan", "--git", &range, "-f", "markdown"]);
+    assert!(
+        stdout.contains("Suppressions added by this change (2): review them"),
+        "{stdout}"
+    );
+    let (_, stdout, _) = run(&repo, &["scan", "--git", &range, "-f", "github"]);
+    assert_eq!(stdout.matches("::warning ").count(), 2, "{stdout}");
+
+    // Strict: only the base's ignore file counts, and no inline markers.
+    let (code, json, stderr) = scan_json(&repo, &["--git", &range, "--suppressions", "base-only"]);
+    assert_eq!(code, 1, "{stderr}");
+    let mut found: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    found.sort_unstable();
+    assert_eq!(found, ["app.env", "deploy.sh"]);
+    assert_eq!(json["suppressed"][0]["path"], "fixtures/f.env");
+
+    // base-only without a range has no base to trust.
+    let (code, _, stderr) = scan_json(&repo, &["--git", "--suppressions", "base-only"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("needs a range"), "{stderr}");
+}

@@ -173,11 +173,32 @@ fn a_config_changed_by_the_scanned_range_is_named_and_its_suppressions_shown() {
         "{}",
         run.stderr
     );
+    // Listed among the suppressions the range itself adds.
+    let added = run.json["added_suppressions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(added.len(), 1, "{}", run.stdout);
+    assert_eq!(added[0]["suppression"]["by"], "config");
+    // --suppressions base-only: the base had no allowlist, so the key counts.
+    let run = scan(
+        &repo.path,
+        &[
+            "--git",
+            "--since-commit",
+            &base,
+            "--suppressions",
+            "base-only",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
 
     // The same config, committed before the range: no note.
     let head = repo.git(&["rev-parse", "HEAD"]);
     repo.write("other.txt", "x\n");
     repo.commit("later");
+    repo.write("src/other.env", &env_line(KEYS[1]));
+    repo.commit("another fixture under the same allowlist");
     let run = scan(&repo.path, &["--git", "--since-commit", &head]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
@@ -185,6 +206,23 @@ fn a_config_changed_by_the_scanned_range_is_named_and_its_suppressions_shown() {
         "{:?}",
         run.notes()
     );
+    assert_eq!(suppressed(&run).len(), 1, "{}", run.stdout);
+    let added = run.json["added_suppressions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(added.is_empty(), "{}", run.stdout);
+    let run = scan(
+        &repo.path,
+        &[
+            "--git",
+            "--since-commit",
+            &head,
+            "--suppressions",
+            "base-only",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
 #[test]

@@ -109,3 +109,36 @@ fn full_redaction_covers_report_files() {
     assert_no_key_characters(&written, KEYS[0], "-o out.sarif");
     assert!(written.contains(FP0));
 }
+
+#[test]
+fn full_redaction_covers_findings_printed_live_from_standard_input() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["human", "jsonl"] {
+        let mut child = Command::cargo_bin("vastleaks")
+            .unwrap()
+            .args(["scan", "-", "--redact", "full", "-f", format])
+            .current_dir(dir.path())
+            .env_remove("PRE_COMMIT")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(env_line(KEYS[0]).as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_no_key_characters(&stdout, KEYS[0], format);
+        assert_no_key_characters(&String::from_utf8_lossy(&out.stderr), KEYS[0], format);
+        assert!(
+            stdout.contains(FP0) && stdout.contains("[redacted]"),
+            "{stdout}"
+        );
+    }
+}

@@ -33,11 +33,14 @@ pub fn run(args: &CiGithubArgs) -> anyhow::Result<Exit> {
         // an annotation, not only the raw log. Best effort: the error itself
         // is what the step reports.
         let message = format!("{err:#}");
-        let _ = writeln!(
-            std::io::stdout(),
-            "::error title=vastleaks::{}",
-            crate::report::github::escape_data(&crate::untrusted::redact_keys(&message))
-        );
+        // Workflow commands mean something only to the Actions runner.
+        if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
+            let _ = writeln!(
+                std::io::stdout(),
+                "::error title=vastleaks::{}",
+                crate::report::github::escape_data(&crate::untrusted::redact_keys(&message))
+            );
+        }
         if let Some(summary) = &args.step_summary {
             let text = format!(
                 "## vastleaks: the scan did not run\n\n{}\n",
@@ -309,19 +312,18 @@ fn workspace_prefix(git: &Git) -> Option<String> {
 
 /// A copy of the report whose finding paths start with `prefix`.
 fn prefixed(report: &Report, prefix: &str) -> Report {
-    let mut findings = report.findings.clone();
-    for finding in &mut findings {
+    let mut report = report.clone();
+    let findings = report
+        .findings
+        .iter_mut()
+        .chain(&mut report.suppressed)
+        .chain(&mut report.added_suppressions);
+    for finding in findings {
         if let Some(path) = &mut finding.location.path {
             path.insert_str(0, prefix);
         }
     }
-    Report {
-        findings,
-        suppressed: report.suppressed.clone(),
-        problems: report.problems.clone(),
-        stale_ignores: report.stale_ignores.clone(),
-        summary: report.summary.clone(),
-    }
+    report
 }
 
 /// Absolute, so the `sarif` output means the same file in later steps

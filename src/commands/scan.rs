@@ -8,7 +8,7 @@ use anyhow::{bail, Context};
 use termcolor::{ColorChoice, NoColor, StandardStream, WriteColor};
 
 use super::Exit;
-use crate::cli::{ColorWhen, OutputArgs, ProgressWhen, ScanArgs, VerifyArgs};
+use crate::cli::{ColorWhen, OutputArgs, ProgressWhen, ScanArgs, SuppressionSources, VerifyArgs};
 use crate::finding::{Suppression, VerifyStatus};
 use crate::matcher::Matcher;
 use crate::outcome;
@@ -31,14 +31,22 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Exit> {
             args.output.quiet,
         ))
     });
-    let mut report = collect(args, &rules)?;
+    let live = source::stdin::prints_live(args);
+    let mut report = collect_live(args, &rules, live)?;
     if let Some(verifier) = &verifier {
         verifier.verify_report(&mut report);
     }
     if args.verify.only_live {
         keep_only_live(&mut report);
     }
-    emit(&report, &rules, &args.output)?;
+    if live {
+        // The findings were printed as they came: the rest of the report only.
+        let printed = std::mem::take(&mut report.findings);
+        emit(&report, &rules, &args.output)?;
+        report.findings = printed;
+    } else {
+        emit(&report, &rules, &args.output)?;
+    }
     Ok(exit_for(&report, args))
 }
 
@@ -121,6 +129,12 @@ pub fn load_scan_rules(args: &ScanArgs) -> anyhow::Result<RuleSet> {
 /// Runs the scan described by `args` and applies suppressions. The report is
 /// what every later stage (verify, revoke, render) works on.
 pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
+    collect_live(args, rules, false)
+}
+
+/// [`collect`]; with `live`, findings from standard input are also printed as
+/// they come ([`source::stdin::LivePrinter`]).
+pub fn collect_live(args: &ScanArgs, rules: &RuleSet, live: bool) -> anyhow::Result<Report> {
     let started = Instant::now();
     let scanner = Scanner::new(Matcher::new(rules)?);
     let mut git = git_request(args)?
@@ -155,7 +169,10 @@ pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
         session.scan(&scanner, &collector)?;
         session.mode().name()
     } else if stdin {
-        source::stdin::scan(&scanner, &collector)?;
+        let printer = live.then(|| source::stdin::LivePrinter::new(args, rules, &suppressions));
+        source::stdin::scan(&scanner, &collector, &mut |batch| {
+            printer.iter().for_each(|p| p.print(batch))
+        })?;
         "stdin"
     } else {
         let options = source::files::WalkOptions {
@@ -172,19 +189,43 @@ pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
     if let Some(session) = &mut git {
         session.finish(&mut parts);
     }
-    if args.no_inline_allow {
+    // In a range scan, the suppressions as they were at its base: to tell
+    // which suppressions the range itself adds, or (base-only) to be the
+    // only ones that count.
+    let base = match git.as_ref().and_then(|s| Some((s, s.range_hidden()?))) {
+        Some((session, hidden)) => Some(base_suppressions(args, session, &hidden)?),
+        None => None,
+    };
+    let base_only = args.suppressions == SuppressionSources::BaseOnly;
+    if args.no_inline_allow || base_only {
         for finding in &mut parts.findings {
             if matches!(finding.suppression, Some(Suppression::Inline { .. })) {
                 finding.suppression = None;
             }
         }
     }
-    let applied = suppressions.apply(parts.findings);
+    let applied = match (&base, base_only) {
+        (Some(base), true) => base.apply(parts.findings),
+        (None, true) => bail!(
+            "--suppressions base-only needs a range scan (`--git BASE..HEAD`, `--since-commit`, or `ci github` on a push or pull request): the base is what it trusts"
+        ),
+        (_, false) => suppressions.apply(parts.findings),
+    };
+    let added_suppressions = match (&base, base_only) {
+        (Some(base), false) => applied
+            .suppressed
+            .iter()
+            .filter(|f| !base.already_had(f, &suppressions))
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    };
     let mut problems = problems_from_config;
     problems.extend(parts.problems);
     let mut report = Report {
         findings: applied.kept,
         suppressed: applied.suppressed,
+        added_suppressions,
         // Staleness can only be judged by a scan that saw everything: in
         // staged and range scans most keys are simply not in the changed
         // blobs, and "remove it" would break the next full audit.
@@ -313,6 +354,47 @@ fn load_suppressions(
     }
     crate::project_config::add_allowlists(args, &mut suppressions);
     Ok((suppressions, problems))
+}
+
+/// The ignore file, a baseline kept in the repository and the project
+/// configuration's allowlists as they were at the range's base (its hidden
+/// commits). Malformed lines there are not
+/// reported again: the tip's file is what the user edits.
+fn base_suppressions(
+    args: &ScanArgs,
+    session: &source::git::Session,
+    hidden: &[String],
+) -> anyhow::Result<Suppressions> {
+    let mut base = Suppressions::default();
+    let baseline = args.baseline.as_deref().and_then(|b| session.tree_path(b));
+    for rev in hidden {
+        if let Some(text) = session.committed_file(rev, IGNORE_FILE_NAME)? {
+            let name = format!("{}:{IGNORE_FILE_NAME}", short_rev(rev));
+            let _ = base.add_ignore_file(&text, &name, Path::new(""));
+        }
+        if let Some(path) = &baseline {
+            if let Some(text) = session.committed_file(rev, path)? {
+                base.add_baseline(&text, &format!("{}:{path}", short_rev(rev)))?;
+            }
+        }
+        crate::project_config::add_committed_allowlists(
+            args,
+            session,
+            rev,
+            short_rev(rev),
+            &mut base,
+        );
+    }
+    Ok(base)
+}
+
+fn short_rev(rev: &str) -> &str {
+    let is_id = rev.len() >= 40 && rev.bytes().all(|b| b.is_ascii_hexdigit());
+    if is_id {
+        &rev[..12]
+    } else {
+        rev
+    }
 }
 
 /// A malformed ignore line, as a problem (a configuration error: exit 2).
@@ -576,6 +658,21 @@ const SUPPRESSED_SHOWN: usize = 20;
 /// Keys are written partially redacted; under `--redact full` the
 /// [`Redactor`] around `err` removes what is left of them.
 fn write_suppressed(report: &Report, err: &mut dyn WriteColor) -> std::io::Result<()> {
+    for finding in &report.added_suppressions {
+        let by = finding
+            .suppression
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        writeln!(
+            err,
+            "vastleaks: warning: this change adds the suppression of {} {} (fingerprint {}, by {}): review it",
+            untrusted::escape_controls(&finding.position()),
+            finding.secret.redacted(),
+            finding.fingerprint,
+            untrusted::escape_controls(&by)
+        )?;
+    }
     for finding in report.suppressed.iter().take(SUPPRESSED_SHOWN) {
         let by = finding
             .suppression

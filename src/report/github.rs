@@ -23,7 +23,15 @@ pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) 
     // Suppressed findings stay visible: a pull request that adds a key and
     // an ignore entry (or `vastleaks:allow`) for it must show both.
     for finding in &report.suppressed {
-        writeln!(out, "{}", suppressed_annotation(finding, options.redaction))?;
+        let added = report
+            .added_suppressions
+            .iter()
+            .any(|a| same_place(a, finding));
+        writeln!(
+            out,
+            "{}",
+            suppressed_annotation(finding, added, options.redaction)
+        )?;
     }
     // Problems would otherwise only reach stderr, which Actions does not
     // surface in the summary: a skipped file is a hole in the scan.
@@ -70,27 +78,33 @@ pub fn annotation(finding: &Finding, redaction: Redaction) -> String {
 
 /// A `notice` for a suppressed finding: where, the key (redacted) and what
 /// suppressed it.
-pub fn suppressed_annotation(finding: &Finding, redaction: Redaction) -> String {
+pub fn suppressed_annotation(finding: &Finding, added: bool, redaction: Redaction) -> String {
     let mut properties = Vec::new();
     if let Some(path) = &finding.location.path {
         properties.push(format!("file={}", escape_property(path)));
         properties.push(format!("line={}", finding.location.line));
         properties.push(format!("col={}", finding.location.column));
     }
-    properties.push(format!(
-        "title={}",
-        escape_property("Suppressed Vast API key")
-    ));
+    let (level, title, review) = if added {
+        (
+            "warning",
+            "Suppression added by this change",
+            " This change adds the suppression: review it.",
+        )
+    } else {
+        ("notice", "Suppressed Vast API key", "")
+    };
+    properties.push(format!("title={}", escape_property(title)));
     let by = finding
         .suppression
         .as_ref()
         .map(ToString::to_string)
         .unwrap_or_default();
     format!(
-        "::notice {}::{}",
+        "::{level} {}::{}",
         properties.join(","),
         escape_data(&format!(
-            "{} {} ({}, fingerprint {}) at {}, suppressed by {by}: not counted. Check that this suppression was meant.",
+            "{} {} ({}, fingerprint {}) at {}, suppressed by {by}: not counted.{review} Check that this suppression was meant.",
             finding.rule_name,
             finding.secret.display(redaction),
             finding.rule_id,
@@ -98,6 +112,15 @@ pub fn suppressed_annotation(finding: &Finding, redaction: Redaction) -> String 
             finding.position()
         ))
     )
+}
+
+/// The same occurrence (the same key at the same place).
+fn same_place(a: &Finding, b: &Finding) -> bool {
+    a.fingerprint == b.fingerprint
+        && a.location.path == b.location.path
+        && a.location.line == b.location.line
+        && a.location.column == b.location.column
+        && a.location.source == b.location.source
 }
 
 /// The annotation text: the key (redacted), where it is, what was learnt

@@ -21,6 +21,8 @@ struct Document<'a> {
     findings: Vec<JsonFinding<'a>>,
     /// Findings that do not count, each with what suppressed it.
     suppressed: Vec<JsonFinding<'a>>,
+    /// Range scans: suppressed findings whose suppression the range adds.
+    added_suppressions: Vec<JsonFinding<'a>>,
     summary: &'a Summary,
     problems: &'a [Problem],
     stale_ignores: &'a [StaleIgnore],
@@ -103,6 +105,11 @@ pub fn write_document(
             .collect(),
         suppressed: report
             .suppressed
+            .iter()
+            .map(|f| JsonFinding::new(f, options.redaction))
+            .collect(),
+        added_suppressions: report
+            .added_suppressions
             .iter()
             .map(|f| JsonFinding::new(f, options.redaction))
             .collect(),

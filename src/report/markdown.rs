@@ -129,22 +129,44 @@ pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) 
     Ok(())
 }
 
-/// Suppressed findings, in their own table: what suppressed each is part
-/// of what a reviewer must see.
+/// Suppressed findings, in their own tables: what suppressed each is part
+/// of what a reviewer must see, and suppressions the scanned change adds
+/// come first, under their own heading.
 fn write_suppressed(report: &Report, redaction: Redaction, out: &mut dyn Write) -> io::Result<()> {
+    if !report.added_suppressions.is_empty() {
+        let heading = format!(
+            "### Suppressions added by this change ({}): review them",
+            report.added_suppressions.len()
+        );
+        write_suppressed_table(&heading, &report.added_suppressions, redaction, out)?;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "These keys would fail the check without a suppression that the scanned commits add (a new ignore entry, a `vastleaks:allow` marker in changed content, a changed baseline). If that was not meant, remove the suppression; teams that want only reviewed suppressions run with `--suppressions base-only`."
+        )?;
+    }
     if report.suppressed.is_empty() {
         return Ok(());
     }
-    writeln!(out)?;
-    writeln!(
-        out,
+    let heading = format!(
         "### Suppressed ({}): not counted, check each was meant",
         report.suppressed.len()
-    )?;
+    );
+    write_suppressed_table(&heading, &report.suppressed, redaction, out)
+}
+
+fn write_suppressed_table(
+    heading: &str,
+    findings: &[Finding],
+    redaction: Redaction,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "{heading}")?;
     writeln!(out)?;
     writeln!(out, "| Key | Location | Suppressed by |")?;
     writeln!(out, "| --- | --- | --- |")?;
-    for finding in report.suppressed.iter().take(MAX_ROWS) {
+    for finding in findings.iter().take(MAX_ROWS) {
         let by = finding
             .suppression
             .as_ref()
@@ -158,12 +180,12 @@ fn write_suppressed(report: &Report, redaction: Redaction, out: &mut dyn Write) 
             text(&by)
         )?;
     }
-    if report.suppressed.len() > MAX_ROWS {
+    if findings.len() > MAX_ROWS {
         writeln!(out)?;
         writeln!(
             out,
             "{} more suppressed findings not shown; see the SARIF or JSON report.",
-            report.suppressed.len() - MAX_ROWS
+            findings.len() - MAX_ROWS
         )?;
     }
     Ok(())

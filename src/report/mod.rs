@@ -40,13 +40,17 @@ pub enum Format {
 }
 
 /// Everything a scan found and saw.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Report {
     /// Findings that count.
     pub findings: Vec<Finding>,
     /// Findings that a marker, ignore entry or baseline suppressed; each has
     /// [`Finding::suppression`] set. Reported, never dropped.
     pub suppressed: Vec<Finding>,
+    /// In a range scan, the suppressed findings whose suppression the range
+    /// itself adds (a new ignore entry, a marker in changed content, a
+    /// changed baseline): what a reviewer must look at.
+    pub added_suppressions: Vec<Finding>,
     pub problems: Vec<Problem>,
     pub stale_ignores: Vec<StaleIgnore>,
     pub summary: Summary,

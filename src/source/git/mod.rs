@@ -13,6 +13,7 @@
 //! [`provenance`].
 
 pub mod audit;
+pub mod pack_walk;
 pub mod provenance;
 pub mod range;
 pub mod tree;
@@ -155,6 +156,23 @@ impl Session {
         String::from_utf8(object.data.clone())
             .map(Some)
             .map_err(|_| anyhow::anyhow!("{rev}:{path}: not UTF-8 text; save it as UTF-8"))
+    }
+
+    /// The commits a range scan hides (its base), if this is a range scan.
+    pub fn range_hidden(&self) -> Option<Vec<String>> {
+        match &self.request.mode {
+            Mode::Range { base, .. } => Some(vec![base.clone()]),
+            _ => None,
+        }
+    }
+
+    /// `path` relative to the work-tree root (`/`-separated), when it lies
+    /// inside the work tree: how a file named by a flag is found in commits.
+    pub fn tree_path(&self, path: &Path) -> Option<String> {
+        let root = std::fs::canonicalize(self.repo.work_dir()?).ok()?;
+        let path = std::fs::canonicalize(path).ok()?;
+        let relative = path.strip_prefix(&root).ok()?;
+        Some(crate::source::files::display_path(relative))
     }
 
     pub fn notes(&self) -> &[String] {
