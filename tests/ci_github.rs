@@ -875,3 +875,158 @@ fn shallow_schedule_unshallows_before_the_audit() {
         "false"
     );
 }
+
+/// An executable shell script at `path` that appends its name to `marker`
+/// (then runs `then`, if any, with the same arguments).
+fn marker_script(path: &Path, marker: &Path, then: &str) {
+    let text = format!(
+        "#!/bin/sh\necho \"$0 $*\" >> '{}'\n{then}\n",
+        marker.display()
+    );
+    std::fs::write(path, text).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn commands_configured_by_the_repository_never_run() {
+    let remote = Remote::new();
+    remote.commit("a");
+    let before = remote.commit("b");
+    remote.push(&["main"]);
+    let leak = commit_key(&remote, "leak.env", 2);
+    remote.commit("c");
+    let after = remote.rev("HEAD");
+    remote.push(&["main"]);
+    // Shallow, so the run has to fetch (uploadpack, ref updates, gc).
+    let checkout = remote.shallow_checkout("checkout", "main");
+    let scripts = tempfile::tempdir().unwrap();
+    let marker = scripts.path().join("marker");
+    let upload_pack = scripts.path().join("upload-pack");
+    marker_script(&upload_pack, &marker, "exec git-upload-pack \"$@\"");
+    let fsmonitor = scripts.path().join("fsmonitor");
+    marker_script(&fsmonitor, &marker, "");
+    let hooks = scripts.path().join("hooks");
+    std::fs::create_dir(&hooks).unwrap();
+    for hook in [
+        "reference-transaction",
+        "pre-auto-gc",
+        "post-checkout",
+        "post-merge",
+    ] {
+        marker_script(&hooks.join(hook), &marker, "");
+        marker_script(&checkout.join(".git/hooks").join(hook), &marker, "");
+    }
+    let included = scripts.path().join("included.cfg");
+    std::fs::write(
+        &included,
+        format!(
+            "[core]\n\tsshCommand = '{}'\n\taskPass = '{}'\n[credential]\n\thelper = '!{}'\n",
+            fsmonitor.display(),
+            fsmonitor.display(),
+            fsmonitor.display()
+        ),
+    )
+    .unwrap();
+    for (key, value) in [
+        ("core.fsmonitor", fsmonitor.to_str().unwrap()),
+        ("remote.origin.uploadpack", upload_pack.to_str().unwrap()),
+        ("core.hooksPath", hooks.to_str().unwrap()),
+        ("include.path", included.to_str().unwrap()),
+        ("protocol.ext.allow", "always"),
+        ("fetch.recurseSubmodules", "true"),
+        ("gc.auto", "1"),
+    ] {
+        git(&checkout, &["config", key, value]);
+    }
+    // The same git, without vastleaks' guard, does run them: the test can fail.
+    git(
+        &checkout,
+        &["fetch", "-q", "origin", "main:refs/remotes/origin/probe"],
+    );
+    git(
+        &checkout,
+        &["update-ref", "-d", "refs/remotes/origin/probe"],
+    );
+    assert!(marker.exists(), "the scripts are wired up");
+    std::fs::remove_file(&marker).unwrap();
+
+    let run = ci_run(
+        &checkout,
+        "push",
+        &push_event("refs/heads/main", &before, &after),
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.summary);
+    assert!(
+        run.stdout.contains(&format!("in commit {}.", &leak[..12])),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.summary.contains("--deepen"),
+        "it fetched: {}",
+        run.summary
+    );
+    let ran = std::fs::read_to_string(&marker).unwrap_or_default();
+    assert!(ran.is_empty(), "repository-configured commands ran:\n{ran}");
+}
+
+#[test]
+fn hostile_payload_ids_are_refused_before_git_sees_them() {
+    let remote = Remote::new();
+    let c1 = remote.commit("a");
+    let c2 = remote.commit("b");
+    remote.push(&["main"]);
+    let checkout = remote.checkout("checkout", "main");
+    let scratch = tempfile::tempdir().unwrap();
+    let marker = scratch.path().join("marker");
+    let inject = format!("--upload-pack=touch {}", marker.display());
+    let not_ascii = format!("a{}", "é".repeat(20));
+    let cases = [
+        (
+            "push",
+            push_event("refs/heads/main", &inject, &c2),
+            "before",
+        ),
+        ("push", push_event("refs/heads/main", &c1, &inject), "after"),
+        (
+            "push",
+            push_event("refs/heads/main", &not_ascii, &c2),
+            "before",
+        ),
+        (
+            "push",
+            push_event("refs/heads/main", &c1, &"z".repeat(40)),
+            "after",
+        ),
+        (
+            "pull_request",
+            pr_event(&inject, &c2),
+            "pull_request.base.sha",
+        ),
+        (
+            "pull_request",
+            pr_event(&c1, &not_ascii),
+            "pull_request.head.sha",
+        ),
+    ];
+    for (event, payload, field) in cases {
+        for args in [&["--dry-run"][..], &[]] {
+            let output = ci(&checkout, event, &payload, args).output().unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{field}: {stderr}");
+            assert!(!stderr.contains("panicked"), "{stderr}");
+            assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+            assert!(
+                stderr.contains(&format!("`{field}` is not a commit id")),
+                "{stderr}"
+            );
+            assert!(!marker.exists(), "{field}: the payload ran a command");
+        }
+    }
+}

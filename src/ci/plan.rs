@@ -128,6 +128,61 @@ fn required<'a>(payload: &'a Value, event: &str, path: &[&str]) -> anyhow::Resul
     })
 }
 
+/// A commit id from the payload: 40 (SHA-1) or 64 (SHA-256) hex digits,
+/// lowercased. Anything else is refused before it reaches git, where a value
+/// such as `--upload-pack=CMD` would be an option.
+fn commit_id(payload: &Value, event: &str, path: &[&str]) -> anyhow::Result<String> {
+    let value = required(payload, event, path)?;
+    if matches!(value.len(), 40 | 64) && value.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(value.to_ascii_lowercase());
+    }
+    bail!(
+        "the {event} event payload's `{}` is not a commit id (40 or 64 hex digits): {}; is GITHUB_EVENT_PATH the payload of this event?",
+        path.join("."),
+        shown_value(value)
+    )
+}
+
+/// A ref or branch name from the payload, checked like `git check-ref-format`
+/// (and never starting with `-`), so it can only ever name a ref.
+fn ref_name<'a>(value: &'a str, event: &str, path: &[&str]) -> anyhow::Result<&'a str> {
+    let bad_char = |c: char| c.is_ascii_control() || " ~^:?*[\\".contains(c);
+    let valid = !value.is_empty()
+        && value.len() <= 1024
+        && !value.starts_with(['-', '/', '.'])
+        && !value.ends_with(['/', '.'])
+        && !value.ends_with(".lock")
+        && !value.contains("..")
+        && !value.contains("//")
+        && !value.contains("@{")
+        && !value.contains("/.")
+        && !value.chars().any(bad_char);
+    if valid {
+        return Ok(value);
+    }
+    bail!(
+        "the {event} event payload's `{}` is not a valid git ref name: {}; is GITHUB_EVENT_PATH the payload of this event?",
+        path.join("."),
+        shown_value(value)
+    )
+}
+
+/// A payload value in an error message: on one line, escaped, short, and
+/// with anything shaped like a key redacted (the payload is not ours).
+fn shown_value(value: &str) -> String {
+    let mut shown: String = value.chars().take(80).collect();
+    if shown.len() < value.len() {
+        shown.push_str("...");
+    }
+    let shown = crate::finding::redact_key_shapes(&shown);
+    format!("\"{}\"", shown.escape_debug())
+}
+
+/// GitHub's "no commit" id (new or deleted ref), in either hash length.
+fn is_zero(id: &str) -> bool {
+    id.bytes().all(|b| b == b'0')
+}
+
 /// Reads the request out of a GitHub event.
 pub fn request(event: &str, payload: &Value, mode: Mode) -> anyhow::Result<Request> {
     if mode == Mode::Full {
@@ -137,30 +192,35 @@ pub fn request(event: &str, payload: &Value, mode: Mode) -> anyhow::Result<Reque
     }
     let request = match event {
         "pull_request" | "pull_request_target" => Request::PullRequest {
-            base: required(payload, event, &["pull_request", "base", "sha"])?.to_string(),
-            head: required(payload, event, &["pull_request", "head", "sha"])?.to_string(),
+            base: commit_id(payload, event, &["pull_request", "base", "sha"])?,
+            head: commit_id(payload, event, &["pull_request", "head", "sha"])?,
             what: match payload.get("number").and_then(Value::as_u64) {
                 Some(n) => format!("pull request #{n}"),
                 None => "pull request".to_string(),
             },
         },
         "merge_group" => Request::PullRequest {
-            base: required(payload, event, &["merge_group", "base_sha"])?.to_string(),
-            head: required(payload, event, &["merge_group", "head_sha"])?.to_string(),
+            base: commit_id(payload, event, &["merge_group", "base_sha"])?,
+            head: commit_id(payload, event, &["merge_group", "head_sha"])?,
             what: "merge group".to_string(),
         },
         "push" => {
-            let git_ref = required(payload, event, &["ref"])?.to_string();
-            let before = required(payload, event, &["before"])?.to_string();
-            let after = required(payload, event, &["after"])?.to_string();
+            let git_ref = required(payload, event, &["ref"])?;
+            let git_ref = ref_name(git_ref, event, &["ref"])?.to_string();
+            let before = commit_id(payload, event, &["before"])?;
+            let after = commit_id(payload, event, &["after"])?;
             let deleted = payload.get("deleted").and_then(Value::as_bool) == Some(true);
-            let default_branch =
-                field(payload, &["repository", "default_branch"]).map(str::to_string);
-            if deleted || after == ZERO_SHA {
+            let default_branch = match field(payload, &["repository", "default_branch"]) {
+                Some(name) => {
+                    Some(ref_name(name, event, &["repository", "default_branch"])?.to_string())
+                }
+                None => None,
+            };
+            if deleted || is_zero(&after) {
                 Request::Nothing {
                     reason: format!("push deleted {git_ref}: nothing to scan"),
                 }
-            } else if before == ZERO_SHA {
+            } else if is_zero(&before) {
                 Request::NewRef {
                     git_ref,
                     after,
@@ -356,12 +416,10 @@ impl<'a> Planner<'a> {
     }
 
     fn rev_list(&self, tips: &[String], excludes: &[String]) -> anyhow::Result<Vec<String>> {
-        let mut args = vec!["rev-list".to_string()];
+        let mut args = vec!["rev-list".to_string(), "--end-of-options".to_string()];
         args.extend(tips.iter().cloned());
-        if !excludes.is_empty() {
-            args.push("--not".to_string());
-            args.extend(excludes.iter().cloned());
-        }
+        // `^X`, not `--not X`: after --end-of-options nothing is an option.
+        args.extend(excludes.iter().map(|e| format!("^{e}")));
         self.git.words(&args)
     }
 
@@ -370,7 +428,9 @@ impl<'a> Planner<'a> {
     fn merge_bases(&mut self, a: &str, b: &str) -> anyhow::Result<Vec<String>> {
         let mut step = 0;
         loop {
-            let output = self.git.output(["merge-base", "--all", a, b])?;
+            let output = self
+                .git
+                .output(["merge-base", "--all", "--end-of-options", a, b])?;
             if output.status.success() {
                 return Ok(String::from_utf8_lossy(&output.stdout)
                     .split_whitespace()
@@ -420,8 +480,12 @@ impl<'a> Planner<'a> {
     }
 
     fn has_commit(&self, sha: &str) -> anyhow::Result<bool> {
-        self.git
-            .succeeds(["cat-file", "-e", &format!("{sha}^{{commit}}")])
+        self.git.succeeds([
+            "cat-file",
+            "-e",
+            "--end-of-options",
+            &format!("{sha}^{{commit}}"),
+        ])
     }
 
     /// Makes sure `sha` is present, fetching it by id if needed.
@@ -444,13 +508,14 @@ impl<'a> Planner<'a> {
         // In a shallow checkout fetch only the commit itself: fetching it
         // whole would pull its entire history (a full clone's worth). The
         // range loop then deepens it together with the tips as needed.
-        let mut args = vec!["fetch", "--quiet", "--no-tags"];
+        let mut options = vec!["--quiet", "--no-tags"];
         if self.is_shallow()? {
-            args.push("--depth=1");
+            options.push("--depth=1");
         }
-        args.extend([self.remote, sha]);
-        let output = self.git.output(&args)?;
-        if output.status.success() && self.has_commit(sha)? {
+        let fetched = self
+            .git
+            .fetch(self.remote, &options, &[sha.to_string()], None)?;
+        if fetched.ok && self.has_commit(sha)? {
             self.fetched
                 .push(format!("fetched {} from {}", short(sha), self.remote));
             return Ok(true);
@@ -460,21 +525,19 @@ impl<'a> Planner<'a> {
 
     /// `git fetch --no-tags REMOTE [options] [tips]`, or the fetch-depth fix.
     fn fetch(&mut self, options: &[&str], tips: &[String], why: &str) -> anyhow::Result<()> {
-        let mut args = vec!["fetch", "--quiet", "--no-tags"];
-        args.extend_from_slice(options);
-        args.push(self.remote);
-        args.extend(tips.iter().map(String::as_str));
-        let output = self.git.output(&args)?;
-        if !output.status.success() {
+        let mut all = vec!["--quiet", "--no-tags"];
+        all.extend_from_slice(options);
+        let fetched = self.git.fetch(self.remote, &all, tips, None)?;
+        if !fetched.ok {
             bail!(
-                "{why}, and `git {}` failed: {}; {FETCH_DEPTH_FIX}",
-                args.join(" "),
-                String::from_utf8_lossy(&output.stderr).trim()
+                "{why}, and `{}` failed: {}; {FETCH_DEPTH_FIX}",
+                fetched.command,
+                fetched.stderr
             );
         }
         self.fetched.push(format!(
-            "shallow checkout: ran `git {}` because {why}",
-            args.join(" ")
+            "shallow checkout: ran `{}` because {why}",
+            fetched.command
         ));
         Ok(())
     }
@@ -487,7 +550,12 @@ impl<'a> Planner<'a> {
             None => {
                 let head = self
                     .git
-                    .run(["symbolic-ref", "--short", &format!("refs/remotes/{remote}/HEAD")])
+                    .run([
+                        "symbolic-ref",
+                        "--short",
+                        "--end-of-options",
+                        &format!("refs/remotes/{remote}/HEAD"),
+                    ])
                     .with_context(|| {
                         format!("the event does not name the default branch and refs/remotes/{remote}/HEAD is not set; run `git remote set-head {remote} --auto`")
                     })?;
@@ -511,6 +579,7 @@ impl<'a> Planner<'a> {
                 "rev-parse",
                 "--verify",
                 "--quiet",
+                "--end-of-options",
                 &format!("{tracking}^{{commit}}"),
             ])
             .map(|o| {
@@ -547,9 +616,12 @@ impl<'a> Planner<'a> {
         let remote = self.remote;
         let prefix = format!("refs/remotes/{remote}/");
         let own = branch_name(git_ref).map(|b| format!("{prefix}{b}"));
-        let listing =
-            self.git
-                .run(["for-each-ref", "--format=%(objectname) %(refname)", &prefix])?;
+        let listing = self.git.run([
+            "for-each-ref",
+            "--format=%(objectname) %(refname)",
+            "--end-of-options",
+            &prefix,
+        ])?;
         let mut tips = Vec::new();
         for line in listing.lines() {
             let Some((id, name)) = line.split_once(' ') else {
@@ -574,8 +646,13 @@ fn branch_name(git_ref: &str) -> Option<&str> {
     git_ref.strip_prefix("refs/heads/")
 }
 
+/// The first 12 characters of an id, for messages (never panics, whatever
+/// the string holds).
 pub fn short(id: &str) -> &str {
-    &id[..id.len().min(12)]
+    match id.char_indices().nth(12) {
+        Some((end, _)) => &id[..end],
+        None => id,
+    }
 }
 
 #[cfg(test)]
@@ -635,5 +712,69 @@ mod tests {
     fn malformed_payload_names_the_field() {
         let err = request("pull_request", &json!({"pull_request": {}}), Mode::Auto).unwrap_err();
         assert!(err.to_string().contains("pull_request.base.sha"), "{err}");
+    }
+
+    #[test]
+    fn payload_ids_must_be_hex_commit_ids() {
+        let good = "a".repeat(40);
+        for bad in [
+            "--upload-pack=touch marker".to_string(),
+            "g".repeat(40),
+            "é".repeat(20),
+            "abc".to_string(),
+            format!("{good}\n"),
+        ] {
+            let pr = json!({"pull_request": {"base": {"sha": good}, "head": {"sha": bad}}});
+            let err = request("pull_request", &pr, Mode::Auto).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                text.contains("`pull_request.head.sha` is not a commit id"),
+                "{text}"
+            );
+            assert!(!text.contains('\n'), "one line: {text}");
+            let push = json!({"ref": "refs/heads/main", "before": bad, "after": good});
+            let err = request("push", &push, Mode::Auto).unwrap_err();
+            assert!(err.to_string().contains("`before`"), "{err}");
+        }
+        // SHA-256 repositories and upper case are commit ids too.
+        let long = "B".repeat(64);
+        let push = json!({"ref": "refs/heads/main", "before": long, "after": good});
+        match request("push", &push, Mode::Auto).unwrap() {
+            Request::Push { before, .. } => assert_eq!(before, "b".repeat(64)),
+            other => panic!("{other:?}"),
+        }
+        let group = json!({"merge_group": {"base_sha": good, "head_sha": 7}});
+        let err = request("merge_group", &group, Mode::Auto).unwrap_err();
+        assert!(err.to_string().contains("merge_group.head_sha"), "{err}");
+    }
+
+    #[test]
+    fn payload_ref_names_are_checked() {
+        let a = "a".repeat(40);
+        let b = "b".repeat(40);
+        for (git_ref, branch) in [
+            ("--upload-pack=x", "main"),
+            ("refs/heads/x", "-c"),
+            ("refs/heads/x", "a..b"),
+            ("refs/heads/x", "ma in"),
+            ("refs/heads/x", "x:refs/heads/y"),
+        ] {
+            let push = json!({"ref": git_ref, "before": a, "after": b,
+                "repository": {"default_branch": branch}});
+            assert!(
+                request("push", &push, Mode::Auto).is_err(),
+                "{git_ref} {branch}"
+            );
+        }
+        let push = json!({"ref": "refs/heads/feat/x", "before": a, "after": b,
+            "repository": {"default_branch": "release/1.0"}});
+        assert!(request("push", &push, Mode::Auto).is_ok());
+    }
+
+    #[test]
+    fn short_never_panics() {
+        assert_eq!(short("0123456789abcdef"), "0123456789ab");
+        assert_eq!(short("ééééééééééééé"), "éééééééééééé");
+        assert_eq!(short("ab"), "ab");
     }
 }
