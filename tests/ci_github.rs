@@ -1030,3 +1030,125 @@ fn hostile_payload_ids_are_refused_before_git_sees_them() {
         }
     }
 }
+
+/// Everything under `.git` (path -> contents), and git's own object count.
+fn git_dir_state(repo: &Path) -> (std::collections::BTreeMap<PathBuf, Vec<u8>>, String) {
+    fn walk(dir: &Path, root: &Path, out: &mut std::collections::BTreeMap<PathBuf, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, root, out);
+            } else {
+                let rel = path.strip_prefix(root).unwrap().to_path_buf();
+                out.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut files = std::collections::BTreeMap::new();
+    let git_dir = repo.join(".git");
+    walk(&git_dir, &git_dir, &mut files);
+    let counts = git(repo, &["count-objects", "-v"]);
+    (files, counts)
+}
+
+fn assert_unchanged(
+    repo: &Path,
+    before: &(std::collections::BTreeMap<PathBuf, Vec<u8>>, String),
+    what: &str,
+) {
+    let after = git_dir_state(repo);
+    assert_eq!(before.1, after.1, "{what}: git count-objects changed");
+    let names =
+        |s: &std::collections::BTreeMap<PathBuf, Vec<u8>>| s.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(
+        names(&before.0),
+        names(&after.0),
+        "{what}: files under .git changed"
+    );
+    for (path, contents) in &before.0 {
+        assert!(
+            after.0.get(path) == Some(contents),
+            "{what}: {} changed",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn no_scan_writes_into_the_repository() {
+    let remote = Remote::new();
+    let root = commit_key(&remote, "root.env", 0);
+    remote.push(&["main"]);
+    git(&remote.work(), &["checkout", "-q", "-b", "side"]);
+    commit_key(&remote, "side.env", 2);
+    remote.push(&["side"]);
+    git(&remote.work(), &["checkout", "-q", "main"]);
+    let m1 = remote.commit("m1");
+    remote.push(&["main"]);
+    git(&remote.work(), &["checkout", "-q", "-b", "feat"]);
+    commit_key(&remote, "feat.env", 3);
+    // A merge of two branches: the new branch's boundary is two commits.
+    git(&remote.work(), &["merge", "-q", "--no-edit", "side"]);
+    let merge = remote.rev("HEAD");
+    remote.push(&["feat"]);
+    let checkout = remote.checkout("checkout", "feat");
+    std::fs::write(checkout.join("staged.env"), key_line(4)).unwrap();
+    git(&checkout, &["add", "staged.env"]);
+    let before = git_dir_state(&checkout);
+
+    let scans: [&[&str]; 4] = [
+        &["."],
+        &["--staged"],
+        &["--git"],
+        &["--git", "--since-commit", &root],
+    ];
+    for args in scans {
+        let output = Command::cargo_bin("vastleaks")
+            .unwrap()
+            .current_dir(&checkout)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .arg("scan")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "scan {args:?}: {output:?}");
+        assert_unchanged(&checkout, &before, &format!("scan {args:?}"));
+    }
+    // New branch (two boundary commits), push, pull request, full audit.
+    let events = [
+        ("push", push_event("refs/heads/feat", ZERO, &merge)),
+        ("push", push_event("refs/heads/feat", &m1, &merge)),
+        ("pull_request", pr_event(&m1, &merge)),
+        ("schedule", json!({})),
+    ];
+    for (event, payload) in events {
+        let run = ci_run(&checkout, event, &payload, &[]);
+        assert_eq!(run.code, 1, "{event} {payload}: {}", run.summary);
+        assert_unchanged(&checkout, &before, &format!("ci github {event} {payload}"));
+    }
+    // First push of the only branch: its whole history, no boundary at all.
+    let single = remote.dir.path().join("single");
+    git(
+        remote.dir.path(),
+        &[
+            "clone",
+            "-q",
+            "--single-branch",
+            "--branch",
+            "main",
+            &remote.origin_url(),
+            "single",
+        ],
+    );
+    let before = git_dir_state(&single);
+    let event = push_event("refs/heads/main", ZERO, &m1);
+    let run = ci_run(&single, "push", &event, &[]);
+    assert_eq!(run.code, 1, "{}", run.summary);
+    assert!(
+        run.summary.contains("- 2 commits scanned\n"),
+        "{}",
+        run.summary
+    );
+    assert_unchanged(&single, &before, "ci github first push");
+}

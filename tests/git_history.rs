@@ -450,6 +450,33 @@ fn range_scan_sees_only_its_range() {
 }
 
 #[test]
+fn range_at_head_means_the_checked_out_head_not_the_range_tip() {
+    let repo = Repo::new();
+    repo.write("README", "hi\n");
+    let base = repo.commit("init");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write("feature.env", &env_line(KEYS[0]));
+    repo.commit("feature key");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("shared.env", &env_line(KEYS[1]));
+    repo.commit("key on main too");
+    repo.git(&["checkout", "-q", "feature"]);
+    repo.write("shared.env", &env_line(KEYS[1]));
+    repo.commit("same key on feature");
+    repo.git(&["checkout", "-q", "main"]);
+
+    // On main, scanning what feature adds: main lacks feature.env, but has
+    // shared.env with the same content.
+    let run = scan(&repo.path, &["--git", &format!("{base}..feature")]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let f = run.one(KEYS[0]);
+    assert_eq!(f["git"]["at_head"], Value::Bool(false), "{f}");
+    assert_eq!(refs(&f), vec!["feature"]);
+    let shared = run.one(KEYS[1]);
+    assert_eq!(shared["git"]["at_head"], Value::Bool(true), "{shared}");
+}
+
+#[test]
 fn range_with_an_unknown_base_is_a_clear_error() {
     let repo = Repo::new();
     repo.write("a", "x\n");

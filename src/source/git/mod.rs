@@ -33,8 +33,48 @@ pub enum Mode {
     Audit,
     /// Index entries that differ from HEAD.
     Staged,
-    /// What the commits in `base..head` introduced.
-    Range { base: String, head: String },
+    /// What the commits of a [`Range`] introduced.
+    Range(Range),
+}
+
+/// The commits reachable from `tips` and from none of `hidden`, as
+/// `git rev-list TIPS --not HIDDEN` selects them. `BASE..HEAD` is one tip
+/// and one hidden commit; a CI event can hide many (a new branch hides every
+/// other branch) or none (a first push scans all of its history).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Range {
+    /// Revisions whose ancestry is scanned (`HEAD`, `--branch`, an event's head).
+    pub tips: Vec<String>,
+    /// Revisions whose ancestry is not (`BASE`, merge bases, other branches).
+    pub hidden: Vec<String>,
+}
+
+impl Range {
+    /// `BASE..HEAD`.
+    pub fn new(base: impl Into<String>, head: impl Into<String>) -> Range {
+        Range {
+            tips: vec![head.into()],
+            hidden: vec![base.into()],
+        }
+    }
+
+    /// How notes and problems name the range: `BASE..HEAD` when it is one,
+    /// else the tips and (a few of) the hidden commits.
+    pub fn label(&self) -> String {
+        let tips = self.tips.join(" ");
+        match self.hidden.as_slice() {
+            [] => format!("{tips} (all of its history)"),
+            [base] if self.tips.len() == 1 => format!("{base}..{tips}"),
+            hidden => {
+                let shown: Vec<&str> = hidden.iter().take(3).map(String::as_str).collect();
+                let more = match hidden.len() - shown.len() {
+                    0 => String::new(),
+                    n => format!(" and {n} more"),
+                };
+                format!("{tips} --not {}{more}", shown.join(" "))
+            }
+        }
+    }
 }
 
 impl Mode {
@@ -154,10 +194,9 @@ impl Session {
                 self.commits = outcome.commits;
                 self.notes.extend(outcome.notes);
             }
-            Mode::Range { base, head } => {
+            Mode::Range(range) => {
                 let mut repo = repo;
-                let outcome =
-                    range::scan(&mut repo, &base, &head, &self.request, scanner, collector)?;
+                let outcome = range::scan(&mut repo, &range, &self.request, scanner, collector)?;
                 self.notes.extend(outcome.notes);
                 self.introduced = outcome.introduced;
                 self.range_order = outcome.order;
@@ -202,11 +241,11 @@ impl Session {
                     parts.problems.push(p)
                 })
             }
-            Mode::Range { head, .. } => {
+            Mode::Range(range) => {
                 provenance::attribute_range(
                     &repo,
                     &self.introduced,
-                    head,
+                    &range.tips,
                     &mut parts.findings,
                     |p| parts.problems.push(p),
                 );
@@ -306,6 +345,12 @@ pub fn object_problem(kind: ProblemKind, id: &gix::oid, message: impl Into<Strin
         kind,
         message: message.into(),
     }
+}
+
+/// The object a problem made by [`object_problem`] is about.
+pub fn problem_object(problem: &Problem) -> Option<ObjectId> {
+    let hex = problem.path.strip_prefix("object ")?;
+    ObjectId::from_hex(hex.as_bytes()).ok()
 }
 
 /// Merges what a per-pack collector gathered into the main collector.

@@ -413,11 +413,13 @@ pub fn fold_versions(findings: &mut Vec<Finding>, ranks: &Ranks) -> usize {
 }
 
 /// Attributes findings of a range scan: the introducing commit is already
-/// known from the diffs; the refs are the range's tip.
+/// known from the diffs; the refs are the range's tips. "At HEAD" means the
+/// repository's HEAD, as in the audit, not the range's tip: scanning
+/// `main..feature` while on main asks whether main still has the key.
 pub fn attribute_range(
     repo: &gix::Repository,
     introduced: &HashMap<ObjectId, (ObjectId, String)>,
-    head: &str,
+    tips: &[String],
     findings: &mut [Finding],
     mut problem: impl FnMut(Problem),
 ) {
@@ -426,14 +428,9 @@ pub fn attribute_range(
     }
     let targets = hit_blobs(findings);
     let mut containment = Containment::new(repo, &targets);
-    let tip = repo.rev_parse_single(head).ok().and_then(|id| {
-        let commit = id.object().ok()?.peel_to_commit().ok()?;
-        let tree = commit.tree_id().ok()?.detach();
-        Some((commit.id, tree))
-    });
     let at_head = keys_at_head(
         repo,
-        tip,
+        head_tree(repo),
         &targets,
         findings,
         &mut containment,
@@ -446,7 +443,7 @@ pub fn attribute_range(
         let source = finding.location.source;
         let fingerprint = finding.fingerprint.clone();
         let git = super::ensure_provenance(finding);
-        git.refs = vec![head.to_string()];
+        git.refs = tips.to_vec();
         git.reachable = true;
         match source {
             SourceKind::GitBlob => {
