@@ -212,16 +212,53 @@ impl Git {
         remote: &str,
         options: &[&str],
         refspecs: &[String],
+    ) -> anyhow::Result<FetchOutcome> {
+        self.fetch_with(&[], remote, options, refspecs, None)
+    }
+
+    /// Fetches objects a partial clone was promised, by id, the way git's
+    /// own lazy fetch does: no negotiation (the remote must not leave out
+    /// objects because our commits reach them), `blob:none` so a wanted tree
+    /// does not bring every blob under it, ids on standard input.
+    pub fn fetch_promised(&self, remote: &str, ids: &[String]) -> anyhow::Result<FetchOutcome> {
+        let input: String = ids.iter().map(|id| format!("{id}\n")).collect();
+        self.fetch_with(
+            &["fetch.negotiationAlgorithm=noop"],
+            remote,
+            &[
+                "--quiet",
+                "--no-tags",
+                "--no-write-fetch-head",
+                "--filter=blob:none",
+                "--stdin",
+            ],
+            &[],
+            Some(input.as_bytes()),
+        )
+    }
+
+    fn fetch_with(
+        &self,
+        config: &[&str],
+        remote: &str,
+        options: &[&str],
+        refspecs: &[String],
         input: Option<&[u8]>,
     ) -> anyhow::Result<FetchOutcome> {
-        let mut args: Vec<String> = [
-            "fetch",
-            "--upload-pack=git-upload-pack",
-            "--no-recurse-submodules",
-            "--no-auto-gc",
-        ]
-        .map(String::from)
-        .to_vec();
+        let mut args: Vec<String> = Vec::new();
+        for pair in config {
+            args.push("-c".to_string());
+            args.push(pair.to_string());
+        }
+        args.extend(
+            [
+                "fetch",
+                "--upload-pack=git-upload-pack",
+                "--no-recurse-submodules",
+                "--no-auto-gc",
+            ]
+            .map(String::from),
+        );
         args.extend(options.iter().map(|o| o.to_string()));
         args.push("--end-of-options".to_string());
         args.push(remote.to_string());
@@ -231,7 +268,8 @@ impl Git {
             None => self.output(&args)?,
         };
         // What a person would type: the safety options are ours, not theirs.
-        let mut typed = vec!["fetch".to_string()];
+        let mut typed: Vec<String> = config.iter().map(|c| format!("-c {c}")).collect();
+        typed.push("fetch".to_string());
         typed.extend(options.iter().map(|o| o.to_string()));
         typed.push(remote.to_string());
         typed.extend(refspecs.iter().cloned());

@@ -1152,3 +1152,91 @@ fn no_scan_writes_into_the_repository() {
     );
     assert_unchanged(&single, &before, "ci github first push");
 }
+
+impl Remote {
+    /// A checkout as actions/checkout makes it with `filter: FILTER`
+    /// (a partial clone: blobs outside the checked-out tree are not fetched).
+    fn partial_checkout(&self, name: &str, branch: &str, filter: &str) -> PathBuf {
+        git(
+            &self.dir.path().join("origin.git"),
+            &["config", "uploadpack.allowFilter", "true"],
+        );
+        git(
+            self.dir.path(),
+            &[
+                "clone",
+                "-q",
+                &format!("--filter={filter}"),
+                "--branch",
+                branch,
+                &self.origin_url(),
+                name,
+            ],
+        );
+        self.dir.path().join(name)
+    }
+}
+
+/// A pull request that adds a key and deletes it in the next commit.
+fn add_then_delete_pull_request(remote: &Remote) -> (String, String, String) {
+    remote.commit("a");
+    let base = remote.commit("b");
+    remote.push(&["main"]);
+    git(&remote.work(), &["checkout", "-q", "-b", "feat"]);
+    let leak = commit_key(remote, "secret.env", 1);
+    git(&remote.work(), &["rm", "-q", "secret.env"]);
+    git(&remote.work(), &["commit", "-q", "-m", "oops, remove it"]);
+    let head = remote.rev("HEAD");
+    remote.push(&["feat"]);
+    (base, leak, head)
+}
+
+#[test]
+fn partial_clone_checkout_fetches_the_blobs_the_event_needs() {
+    for filter in ["blob:none", "tree:0"] {
+        let remote = Remote::new();
+        let (base, leak, head) = add_then_delete_pull_request(&remote);
+        let checkout = remote.partial_checkout(&format!("pr-{filter}"), "feat", filter);
+        let blob = git(
+            &remote.work(),
+            &["rev-parse", &format!("{leak}:secret.env")],
+        );
+        assert!(
+            !git_cmd(&checkout)
+                .args(["cat-file", "-e", &blob])
+                .env("GIT_NO_LAZY_FETCH", "1")
+                .status()
+                .unwrap()
+                .success(),
+            "the key's blob is not in the partial clone"
+        );
+        let run = ci_run(&checkout, "pull_request", &pr_event(&base, &head), &[]);
+        assert_eq!(run.code, 1, "{filter}: {}\n{}", run.stdout, run.summary);
+        assert!(
+            run.stdout.contains(&redacted(&key(1))) && run.stdout.contains(&leak[..12]),
+            "{filter}: {}",
+            run.stdout
+        );
+        assert!(
+            run.summary.contains("partial clone: fetched"),
+            "{filter}: {}",
+            run.summary
+        );
+        assert!(
+            !run.stdout.contains("::warning"),
+            "{filter}: {}",
+            run.stdout
+        );
+
+        // The full-history audit of a partial clone fetches what it lacks too.
+        let checkout = remote.partial_checkout(&format!("audit-{filter}"), "main", filter);
+        git(&checkout, &["fetch", "-q", "origin", "feat"]);
+        let run = ci_run(&checkout, "schedule", &json!({}), &[]);
+        assert_eq!(run.code, 1, "{filter}: {}\n{}", run.stdout, run.summary);
+        assert!(
+            run.stdout.contains(&redacted(&key(1))),
+            "{filter}: {}",
+            run.stdout
+        );
+    }
+}

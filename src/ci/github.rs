@@ -19,13 +19,15 @@ use anyhow::{bail, Context};
 use serde_json::Value;
 use termcolor::NoColor;
 
+use super::backfill::{backfill, Scope};
 use super::plan::{self, Mode, Plan, Planner};
 use crate::cli::{CiGithubArgs, CiMode};
 use crate::commands::Exit;
 use crate::gitcli::Git;
 use crate::report::{self, Format, RenderOptions, Report, Summary};
 use crate::rules::RuleSet;
-use crate::source::git::{Mode as GitMode, Range, Request as GitRequest};
+use crate::source::git::promisor::Promisor;
+use crate::source::git::{open_repository, Mode as GitMode, Range, Request as GitRequest};
 
 pub fn run(args: &CiGithubArgs) -> anyhow::Result<Exit> {
     let result = run_step(args);
@@ -80,7 +82,7 @@ fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
         return Ok(Exit::Clean);
     }
 
-    let mut report = scan(&plan, args, &repo, &rules)?;
+    let mut report = scan(&plan, &git, args, &repo, &rules)?;
     let mut notes = vec![plan.reason().to_string()];
     if let Plan::Commits { commits, .. } = &plan {
         notes.push(format!(
@@ -191,8 +193,15 @@ fn print_plan(plan: &Plan, fetched: &[String]) -> anyhow::Result<()> {
 /// Runs the scan the plan calls for through the same code as `scan --git`
 /// (full audit) and `scan --git BASE..HEAD` (a range, here with as many
 /// tips and hidden commits as the plan has: nothing is written into the
-/// checkout to squeeze them into one base).
-fn scan(plan: &Plan, args: &CiGithubArgs, repo: &Path, rules: &RuleSet) -> anyhow::Result<Report> {
+/// checkout to squeeze them into one base). A partial clone first gets the
+/// objects the scan needs ([`backfill`]).
+fn scan(
+    plan: &Plan,
+    git: &Git,
+    args: &CiGithubArgs,
+    repo: &Path,
+    rules: &RuleSet,
+) -> anyhow::Result<Report> {
     let mode = match plan {
         Plan::Nothing { .. } => return Ok(empty_report()),
         Plan::Commits { commits, .. } if commits.is_empty() => return Ok(empty_report()),
@@ -202,6 +211,14 @@ fn scan(plan: &Plan, args: &CiGithubArgs, repo: &Path, rules: &RuleSet) -> anyho
             hidden: excludes.clone(),
         }),
     };
+    let mut fetched = None;
+    if Promisor::detect(&open_repository(repo)?).is_some() {
+        let scope = match &mode {
+            GitMode::Range(range) => Scope::Range(range),
+            _ => Scope::All,
+        };
+        fetched = backfill(git, &args.remote, repo, &scope)?;
+    }
     let mut scan_args = args.scan.clone();
     scan_args.paths = vec![repo.to_path_buf()];
     let request = GitRequest {
@@ -211,7 +228,9 @@ fn scan(plan: &Plan, args: &CiGithubArgs, repo: &Path, rules: &RuleSet) -> anyho
         max_file_size: args.scan.max_file_size,
         progress: false,
     };
-    crate::commands::scan::collect_with(&scan_args, rules, Some(request))
+    let mut report = crate::commands::scan::collect_with(&scan_args, rules, Some(request))?;
+    report.summary.notes.splice(0..0, fetched);
+    Ok(report)
 }
 
 fn empty_report() -> Report {

@@ -512,9 +512,7 @@ impl<'a> Planner<'a> {
         if self.is_shallow()? {
             options.push("--depth=1");
         }
-        let fetched = self
-            .git
-            .fetch(self.remote, &options, &[sha.to_string()], None)?;
+        let fetched = self.git.fetch(self.remote, &options, &[sha.to_string()])?;
         if fetched.ok && self.has_commit(sha)? {
             self.fetched
                 .push(format!("fetched {} from {}", short(sha), self.remote));
@@ -527,7 +525,7 @@ impl<'a> Planner<'a> {
     fn fetch(&mut self, options: &[&str], tips: &[String], why: &str) -> anyhow::Result<()> {
         let mut all = vec!["--quiet", "--no-tags"];
         all.extend_from_slice(options);
-        let fetched = self.git.fetch(self.remote, &all, tips, None)?;
+        let fetched = self.git.fetch(self.remote, &all, tips)?;
         if !fetched.ok {
             bail!(
                 "{why}, and `{}` failed: {}; {FETCH_DEPTH_FIX}",

@@ -37,24 +37,13 @@ pub struct Outcome {
 }
 
 /// Reports each missing object once, with one tree that references it. In a
-/// partial clone missing blobs are expected (not fetched yet): one note.
-fn report_missing(
-    mut missing: Vec<(ObjectId, ObjectId, String)>,
-    partial_clone: bool,
-    collector: &Collector,
-) -> Vec<String> {
+/// partial clone too: a blob that was never fetched was not scanned, and a
+/// key in it would pass unseen, so it is a hole like any other (the session
+/// adds one problem saying how to fetch them).
+fn report_missing(mut missing: Vec<(ObjectId, ObjectId, String)>, collector: &Collector) -> usize {
     missing.sort();
     missing.dedup_by(|a, b| a.0 == b.0);
-    if missing.is_empty() {
-        return Vec::new();
-    }
-    if partial_clone {
-        return vec![format!(
-            "{} object(s) referenced by trees are not in this partial clone and were not scanned; \
-             fetch them (`git fetch --refetch` without a filter) for a complete audit",
-            missing.len()
-        )];
-    }
+    let count = missing.len();
     for (object, tree, name) in missing {
         let p = object_problem(
             ProblemKind::Error,
@@ -63,7 +52,7 @@ fn report_missing(
         );
         collector.problem(p.path, p.kind, p.message);
     }
-    Vec::new()
+    count
 }
 
 /// Per-pack (or loose) state: findings go to a local collector so that a
@@ -444,13 +433,19 @@ pub fn scan(
 
     scan_key_files(&repo, totals.key_files, scanner, collector);
     check_commit_links(&repo, &totals.commits, collector);
-    let mut notes = report_missing(totals.missing, super::is_partial_clone(&repo), collector);
+    let missing = report_missing(totals.missing, collector);
+    let mut notes = Vec::new();
     if total > 0 {
         notes.push(format!(
-            "object database: {total} objects ({} in {} pack(s), {} loose); every blob, commit message and tag message was scanned",
+            "object database: {total} objects ({} in {} pack(s), {} loose); every blob, commit message and tag message in it was scanned{}",
             total - loose.len() as u64,
             bundles.len(),
-            loose.len()
+            loose.len(),
+            if missing > 0 {
+                format!(", but {missing} object(s) its trees name are missing (see the errors)")
+            } else {
+                String::new()
+            }
         ));
     }
     let mut submodules = totals.submodules;

@@ -13,6 +13,7 @@
 //! [`provenance`].
 
 pub mod audit;
+pub mod promisor;
 pub mod provenance;
 pub mod range;
 pub mod tree;
@@ -122,6 +123,8 @@ pub struct Session {
     timings: Vec<(&'static str, std::time::Duration)>,
     /// Range mode: blobs in the order the range introduced them (oldest first).
     range_order: Vec<ObjectId>,
+    /// Set for a partial clone: its unfetched objects are holes.
+    promisor: Option<promisor::Promisor>,
 }
 
 impl Session {
@@ -139,11 +142,9 @@ impl Session {
                     .to_string(),
             );
         }
-        if is_partial_clone(&repo) {
-            notes.push(
-                "partial clone: objects not yet fetched from the promisor remote are not scanned"
-                    .to_string(),
-            );
+        let promisor = promisor::Promisor::detect(&repo);
+        if let Some(promisor) = &promisor {
+            notes.push(promisor.note());
         }
         Ok(Session {
             repo: repo.into_sync(),
@@ -153,6 +154,7 @@ impl Session {
             introduced: HashMap::new(),
             timings: vec![("open", open_time)],
             range_order: Vec::new(),
+            promisor,
         })
     }
 
@@ -217,6 +219,12 @@ impl Session {
         let started = std::time::Instant::now();
         self.attribute(parts);
         self.timings.push(("attribution", started.elapsed()));
+        if let Some(promisor) = &self.promisor {
+            let repo = self.repo.to_thread_local();
+            parts
+                .problems
+                .extend(promisor.holes(&repo, &self.request.mode, &parts.problems));
+        }
         // For benchmarks: phase times as notes (not part of normal output).
         if std::env::var_os("VASTLEAKS_TIMINGS").is_some() {
             let text: Vec<String> = self
@@ -308,17 +316,6 @@ pub fn open_repository(path: &Path) -> anyhow::Result<gix::Repository> {
     // resolving the same delta bases again and again.
     repo.object_cache_size_if_unset(16 << 20);
     Ok(repo)
-}
-
-pub fn is_partial_clone(repo: &gix::Repository) -> bool {
-    let config = repo.config_snapshot();
-    config.string("extensions.partialClone").is_some()
-        || std::fs::read_dir(repo.objects.store_ref().path().join("pack"))
-            .map(|dir| {
-                dir.flatten()
-                    .any(|e| e.path().extension().is_some_and(|x| x == "promisor"))
-            })
-            .unwrap_or(false)
 }
 
 /// A finding's provenance before attribution: only the object is known.
