@@ -879,6 +879,51 @@ fn many_partial_clone_holes_get_a_rev_list_pipeline_that_fetches_them() {
 }
 
 #[test]
+fn corrupt_packed_refs_make_reachability_unknown_not_unreachable() {
+    let repo = Repo::new();
+    repo.write("k.env", &env_line(KEYS[0]));
+    repo.commit("add key");
+    repo.git(&["branch", "other"]);
+    repo.git(&["pack-refs", "--all"]);
+    assert!(!repo.git_dir().join("refs/heads/main").exists());
+    std::fs::write(
+        repo.git_dir().join("packed-refs"),
+        format!(
+            "# pack-refs with: peeled fully-peeled sorted \nVAST_API_KEY={} \u{1b}]0;pwned\u{7}\n",
+            KEYS[2]
+        ),
+    )
+    .expect("corrupt packed-refs");
+
+    let run = scan(&repo.path, &["--git"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let f = run.one(KEYS[0]);
+    assert_eq!(f["git"]["reachable"], Value::Null, "{f}");
+    assert!(refs(&f).is_empty(), "{f}");
+    let problems = run.problems();
+    let refs_problem: Vec<&Value> = problems
+        .iter()
+        .filter(|p| s(&p["message"]).contains("refs unreadable: reachability unknown"))
+        .collect();
+    assert_eq!(refs_problem.len(), 1, "{problems:?}");
+    assert_eq!(refs_problem[0]["kind"], "error");
+    // The bad line is repository content: no key, no terminal escape.
+    assert!(!run.stdout.contains(KEYS[2]) && !run.stderr.contains(KEYS[2]));
+    assert!(!run.stdout.contains('\u{1b}') && !run.stderr.contains('\u{1b}'));
+
+    // Readable refs: a dangling commit is still plainly unreachable.
+    let healthy = Repo::new();
+    healthy.write("a", "a\n");
+    healthy.commit("init");
+    healthy.write("k.env", &env_line(KEYS[1]));
+    healthy.commit("key");
+    healthy.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    let run = scan(&healthy.path, &["--git"]);
+    assert_eq!(run.one(KEYS[1])["git"]["reachable"], Value::Bool(false));
+    assert!(run.problems().is_empty(), "{:?}", run.problems());
+}
+
+#[test]
 fn submodules_are_named_in_a_note() {
     let inner = Repo::new();
     inner.write("lib.rs", "pub fn f() {}\n");
