@@ -20,7 +20,8 @@ use serde_json::Value;
 use termcolor::NoColor;
 
 use super::backfill::{backfill, Scope};
-use super::plan::{self, Mode, Plan, Planner};
+use super::event::{self, Mode};
+use super::plan::{Plan, Planner};
 use crate::cli::{CiGithubArgs, CiMode};
 use crate::commands::Exit;
 use crate::gitcli::Git;
@@ -69,7 +70,7 @@ fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
         CiMode::Full => Mode::Full,
         CiMode::Range => Mode::Range,
     };
-    let request = plan::request(event, &payload, mode)?;
+    let request = event::request(event, &payload, mode)?;
     let rules = crate::commands::scan::load_rules(&args.scan.rule_files)?;
     // Bad API options are usage errors, found before any fetch or scan.
     let verifier = crate::commands::scan::prepare_verifier(&args.scan.verify)?;

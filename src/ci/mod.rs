@@ -4,5 +4,6 @@
 //! CI configuration (e.g. `action.yml`) stays a thin wrapper.
 
 pub mod backfill;
+pub mod event;
 pub mod github;
 pub mod plan;
