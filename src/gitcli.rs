@@ -252,7 +252,7 @@ impl Git {
         Ok(FetchOutcome {
             command: format!("git {}", typed.join(" ")),
             ok: output.status.success(),
-            stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+            stderr: one_line(&String::from_utf8_lossy(&output.stderr)),
         })
     }
 
@@ -277,7 +277,7 @@ pub struct FetchOutcome {
     /// The command, as a person would run it (for messages).
     pub command: String,
     pub ok: bool,
-    /// git's own message.
+    /// git's own message, on one line (it goes into a one-line error).
     pub stderr: String,
 }
 
@@ -291,6 +291,16 @@ where
         .map(|a| a.as_ref().to_string_lossy().into_owned())
         .collect();
     shown.join(" ")
+}
+
+/// git's multi-line messages as one line.
+fn one_line(text: &str) -> String {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.join(" ")
 }
 
 /// `git -C DIR` with the environment every command gets.

@@ -1228,6 +1228,23 @@ fn partial_clone_checkout_fetches_the_blobs_the_event_needs() {
             run.stdout
         );
 
+        // A partial clone that cannot fetch fails the step, with the fix.
+        let offline = remote.partial_checkout(&format!("offline-{filter}"), "feat", filter);
+        git(
+            &offline,
+            &["remote", "set-url", "origin", "/nonexistent/origin.git"],
+        );
+        let output = ci(&offline, "pull_request", &pr_event(&base, &head), &[])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{filter}: {stderr}");
+        assert!(
+            stderr.contains("partial clone") && stderr.contains("no `filter`"),
+            "{filter}: {stderr}"
+        );
+        assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+
         // The full-history audit of a partial clone fetches what it lacks too.
         let checkout = remote.partial_checkout(&format!("audit-{filter}"), "main", filter);
         git(&checkout, &["fetch", "-q", "origin", "feat"]);
