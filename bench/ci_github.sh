@@ -43,10 +43,14 @@ event schedule schedule "{}"
 run() { # label checkout event-name event-file [args]
     label=$1 checkout=$2 name=$3 file=$4
     shift 4
+    code=0
     (cd "$checkout" && GITHUB_EVENT_NAME=$name GITHUB_EVENT_PATH="$work/$file.json" \
         /usr/bin/time -f "%e s wall, %M KiB peak" -o "$work/time" \
-        "$bin" ci github --fail-on never --sarif "$work/out.sarif" -q "$@" . > /dev/null) || true
-    printf '%-42s %s\n' "$label" "$(cat "$work/time")"
+        "$bin" ci github --fail-on never --sarif "$work/out.sarif" -q "$@" . \
+        > /dev/null 2> "$work/stderr") || code=$?
+    # Exit 2 or error lines mean the scan had holes: the time is not comparable.
+    printf '%-44s %s, exit %s, %s error line(s)\n' "$label" "$(tail -n 1 "$work/time")" \
+        "$code" "$(grep -c 'error' "$work/stderr" || true)"
 }
 run "push ($n commits), plan only" "$work/full" push push --dry-run
 run "push ($n commits)" "$work/full" push push
