@@ -153,8 +153,9 @@ pub struct GitProvenance {
     pub summary: Option<String>,
     /// Refs the introducing commit is reachable from; empty when unreachable.
     pub refs: Vec<String>,
-    /// False for dangling objects (dropped stashes, reset commits).
-    pub reachable: bool,
+    /// False for dangling objects (dropped stashes, reset commits); `None`
+    /// (`null`) when the refs could not be read, so nobody can tell.
+    pub reachable: Option<bool>,
     /// Whether the key is still in the tree at HEAD (None: not determined).
     pub at_head: Option<bool>,
 }

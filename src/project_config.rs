@@ -525,23 +525,30 @@ pub fn notes(args: &ScanArgs, session: Option<&Session>) -> Vec<String> {
         return notes;
     };
     for file in project.files.iter().filter(|f| f.in_repository) {
-        let (rev, why) = match session.mode() {
-            Mode::Range { base, .. } => (
-                base.as_str(),
-                format!("differs from the one at {base}: the scanned commits change it (or it has uncommitted changes)"),
-            ),
-            _ => (
-                "HEAD",
-                "differs from the one committed at HEAD (uncommitted or staged changes)".to_string(),
-            ),
+        let committed_at = |rev: &str| {
+            session
+                .committed_file(rev, CONFIG_FILE_NAME)
+                .ok()
+                .flatten()
+                .is_some_and(|text| text == file.text)
         };
-        let committed = session.committed_file(rev, CONFIG_FILE_NAME).ok().flatten();
-        if committed.as_deref() != Some(file.text.as_str()) {
-            notes.push(format!(
-                "the configuration {} {why}; review it: it decides what is suppressed and what fails",
-                file.name
-            ));
-        }
+        let why = match session.mode() {
+            // The range starts from its hidden commits: a configuration none
+            // of them has is one the scanned commits brought (or edited).
+            Mode::Range(range) if !range.hidden.iter().any(|rev| committed_at(rev)) => format!(
+                "is not the one the scanned range {} starts from: the scanned commits change it (or it has uncommitted changes)",
+                range.label()
+            ),
+            Mode::Range(_) => continue,
+            _ if !committed_at("HEAD") => {
+                "differs from the one committed at HEAD (uncommitted or staged changes)".to_string()
+            }
+            _ => continue,
+        };
+        notes.push(format!(
+            "the configuration {} {why}; review it: it decides what is suppressed and what fails",
+            file.name
+        ));
     }
     notes
 }

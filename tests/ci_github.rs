@@ -883,3 +883,385 @@ fn shallow_schedule_unshallows_before_the_audit() {
         "false"
     );
 }
+
+/// An executable shell script at `path` that appends its name to `marker`
+/// (then runs `then`, if any, with the same arguments).
+fn marker_script(path: &Path, marker: &Path, then: &str) {
+    let text = format!(
+        "#!/bin/sh\necho \"$0 $*\" >> '{}'\n{then}\n",
+        marker.display()
+    );
+    std::fs::write(path, text).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn commands_configured_by_the_repository_never_run() {
+    let remote = Remote::new();
+    remote.commit("a");
+    let before = remote.commit("b");
+    remote.push(&["main"]);
+    let leak = commit_key(&remote, "leak.env", 2);
+    remote.commit("c");
+    let after = remote.rev("HEAD");
+    remote.push(&["main"]);
+    // Shallow, so the run has to fetch (uploadpack, ref updates, gc).
+    let checkout = remote.shallow_checkout("checkout", "main");
+    let scripts = tempfile::tempdir().unwrap();
+    let marker = scripts.path().join("marker");
+    let upload_pack = scripts.path().join("upload-pack");
+    marker_script(&upload_pack, &marker, "exec git-upload-pack \"$@\"");
+    let fsmonitor = scripts.path().join("fsmonitor");
+    marker_script(&fsmonitor, &marker, "");
+    let hooks = scripts.path().join("hooks");
+    std::fs::create_dir(&hooks).unwrap();
+    for hook in [
+        "reference-transaction",
+        "pre-auto-gc",
+        "post-checkout",
+        "post-merge",
+    ] {
+        marker_script(&hooks.join(hook), &marker, "");
+        marker_script(&checkout.join(".git/hooks").join(hook), &marker, "");
+    }
+    let included = scripts.path().join("included.cfg");
+    std::fs::write(
+        &included,
+        format!(
+            "[core]\n\tsshCommand = '{}'\n\taskPass = '{}'\n[credential]\n\thelper = '!{}'\n",
+            fsmonitor.display(),
+            fsmonitor.display(),
+            fsmonitor.display()
+        ),
+    )
+    .unwrap();
+    for (key, value) in [
+        ("core.fsmonitor", fsmonitor.to_str().unwrap()),
+        ("remote.origin.uploadpack", upload_pack.to_str().unwrap()),
+        ("core.hooksPath", hooks.to_str().unwrap()),
+        ("include.path", included.to_str().unwrap()),
+        ("protocol.ext.allow", "always"),
+        ("fetch.recurseSubmodules", "true"),
+        ("gc.auto", "1"),
+    ] {
+        git(&checkout, &["config", key, value]);
+    }
+    // The same git, without vastleaks' guard, does run them: the test can fail.
+    git(
+        &checkout,
+        &["fetch", "-q", "origin", "main:refs/remotes/origin/probe"],
+    );
+    git(
+        &checkout,
+        &["update-ref", "-d", "refs/remotes/origin/probe"],
+    );
+    assert!(marker.exists(), "the scripts are wired up");
+    std::fs::remove_file(&marker).unwrap();
+
+    let run = ci_run(
+        &checkout,
+        "push",
+        &push_event("refs/heads/main", &before, &after),
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.summary);
+    assert!(
+        run.stdout.contains(&format!("in commit {}.", &leak[..12])),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.summary.contains("--deepen"),
+        "it fetched: {}",
+        run.summary
+    );
+    let ran = std::fs::read_to_string(&marker).unwrap_or_default();
+    assert!(ran.is_empty(), "repository-configured commands ran:\n{ran}");
+}
+
+#[test]
+fn hostile_payload_ids_are_refused_before_git_sees_them() {
+    let remote = Remote::new();
+    let c1 = remote.commit("a");
+    let c2 = remote.commit("b");
+    remote.push(&["main"]);
+    let checkout = remote.checkout("checkout", "main");
+    let scratch = tempfile::tempdir().unwrap();
+    let marker = scratch.path().join("marker");
+    let inject = format!("--upload-pack=touch {}", marker.display());
+    let not_ascii = format!("a{}", "é".repeat(20));
+    let cases = [
+        (
+            "push",
+            push_event("refs/heads/main", &inject, &c2),
+            "before",
+        ),
+        ("push", push_event("refs/heads/main", &c1, &inject), "after"),
+        (
+            "push",
+            push_event("refs/heads/main", &not_ascii, &c2),
+            "before",
+        ),
+        (
+            "push",
+            push_event("refs/heads/main", &c1, &"z".repeat(40)),
+            "after",
+        ),
+        (
+            "pull_request",
+            pr_event(&inject, &c2),
+            "pull_request.base.sha",
+        ),
+        (
+            "pull_request",
+            pr_event(&c1, &not_ascii),
+            "pull_request.head.sha",
+        ),
+    ];
+    for (event, payload, field) in cases {
+        for args in [&["--dry-run"][..], &[]] {
+            let output = ci(&checkout, event, &payload, args).output().unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{field}: {stderr}");
+            assert!(!stderr.contains("panicked"), "{stderr}");
+            assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+            assert!(
+                stderr.contains(&format!("`{field}` is not a commit id")),
+                "{stderr}"
+            );
+            assert!(!marker.exists(), "{field}: the payload ran a command");
+        }
+    }
+}
+
+/// Everything under `.git` (path -> contents), and git's own object count.
+fn git_dir_state(repo: &Path) -> (std::collections::BTreeMap<PathBuf, Vec<u8>>, String) {
+    fn walk(dir: &Path, root: &Path, out: &mut std::collections::BTreeMap<PathBuf, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, root, out);
+            } else {
+                let rel = path.strip_prefix(root).unwrap().to_path_buf();
+                out.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    let mut files = std::collections::BTreeMap::new();
+    let git_dir = repo.join(".git");
+    walk(&git_dir, &git_dir, &mut files);
+    let counts = git(repo, &["count-objects", "-v"]);
+    (files, counts)
+}
+
+fn assert_unchanged(
+    repo: &Path,
+    before: &(std::collections::BTreeMap<PathBuf, Vec<u8>>, String),
+    what: &str,
+) {
+    let after = git_dir_state(repo);
+    assert_eq!(before.1, after.1, "{what}: git count-objects changed");
+    let names =
+        |s: &std::collections::BTreeMap<PathBuf, Vec<u8>>| s.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(
+        names(&before.0),
+        names(&after.0),
+        "{what}: files under .git changed"
+    );
+    for (path, contents) in &before.0 {
+        assert!(
+            after.0.get(path) == Some(contents),
+            "{what}: {} changed",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn no_scan_writes_into_the_repository() {
+    let remote = Remote::new();
+    let root = commit_key(&remote, "root.env", 0);
+    remote.push(&["main"]);
+    git(&remote.work(), &["checkout", "-q", "-b", "side"]);
+    commit_key(&remote, "side.env", 2);
+    remote.push(&["side"]);
+    git(&remote.work(), &["checkout", "-q", "main"]);
+    let m1 = remote.commit("m1");
+    remote.push(&["main"]);
+    git(&remote.work(), &["checkout", "-q", "-b", "feat"]);
+    commit_key(&remote, "feat.env", 3);
+    // A merge of two branches: the new branch's boundary is two commits.
+    git(&remote.work(), &["merge", "-q", "--no-edit", "side"]);
+    let merge = remote.rev("HEAD");
+    remote.push(&["feat"]);
+    let checkout = remote.checkout("checkout", "feat");
+    std::fs::write(checkout.join("staged.env"), key_line(4)).unwrap();
+    git(&checkout, &["add", "staged.env"]);
+    let before = git_dir_state(&checkout);
+
+    let scans: [&[&str]; 4] = [
+        &["."],
+        &["--staged"],
+        &["--git"],
+        &["--git", "--since-commit", &root],
+    ];
+    for args in scans {
+        let output = Command::cargo_bin("vastleaks")
+            .unwrap()
+            .current_dir(&checkout)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .arg("scan")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "scan {args:?}: {output:?}");
+        assert_unchanged(&checkout, &before, &format!("scan {args:?}"));
+    }
+    // New branch (two boundary commits), push, pull request, full audit.
+    let events = [
+        ("push", push_event("refs/heads/feat", ZERO, &merge)),
+        ("push", push_event("refs/heads/feat", &m1, &merge)),
+        ("pull_request", pr_event(&m1, &merge)),
+        ("schedule", json!({})),
+    ];
+    for (event, payload) in events {
+        let run = ci_run(&checkout, event, &payload, &[]);
+        assert_eq!(run.code, 1, "{event} {payload}: {}", run.summary);
+        assert_unchanged(&checkout, &before, &format!("ci github {event} {payload}"));
+    }
+    // First push of the only branch: its whole history, no boundary at all.
+    let single = remote.dir.path().join("single");
+    git(
+        remote.dir.path(),
+        &[
+            "clone",
+            "-q",
+            "--single-branch",
+            "--branch",
+            "main",
+            &remote.origin_url(),
+            "single",
+        ],
+    );
+    let before = git_dir_state(&single);
+    let event = push_event("refs/heads/main", ZERO, &m1);
+    let run = ci_run(&single, "push", &event, &[]);
+    assert_eq!(run.code, 1, "{}", run.summary);
+    assert!(
+        run.summary.contains("- 2 commits scanned\n"),
+        "{}",
+        run.summary
+    );
+    assert_unchanged(&single, &before, "ci github first push");
+}
+
+impl Remote {
+    /// A checkout as actions/checkout makes it with `filter: FILTER`
+    /// (a partial clone: blobs outside the checked-out tree are not fetched).
+    fn partial_checkout(&self, name: &str, branch: &str, filter: &str) -> PathBuf {
+        git(
+            &self.dir.path().join("origin.git"),
+            &["config", "uploadpack.allowFilter", "true"],
+        );
+        git(
+            self.dir.path(),
+            &[
+                "clone",
+                "-q",
+                &format!("--filter={filter}"),
+                "--branch",
+                branch,
+                &self.origin_url(),
+                name,
+            ],
+        );
+        self.dir.path().join(name)
+    }
+}
+
+/// A pull request that adds a key and deletes it in the next commit.
+fn add_then_delete_pull_request(remote: &Remote) -> (String, String, String) {
+    remote.commit("a");
+    let base = remote.commit("b");
+    remote.push(&["main"]);
+    git(&remote.work(), &["checkout", "-q", "-b", "feat"]);
+    let leak = commit_key(remote, "secret.env", 1);
+    git(&remote.work(), &["rm", "-q", "secret.env"]);
+    git(&remote.work(), &["commit", "-q", "-m", "oops, remove it"]);
+    let head = remote.rev("HEAD");
+    remote.push(&["feat"]);
+    (base, leak, head)
+}
+
+#[test]
+fn partial_clone_checkout_fetches_the_blobs_the_event_needs() {
+    for filter in ["blob:none", "tree:0"] {
+        let remote = Remote::new();
+        let (base, leak, head) = add_then_delete_pull_request(&remote);
+        let checkout = remote.partial_checkout(&format!("pr-{filter}"), "feat", filter);
+        let blob = git(
+            &remote.work(),
+            &["rev-parse", &format!("{leak}:secret.env")],
+        );
+        assert!(
+            !git_cmd(&checkout)
+                .args(["cat-file", "-e", &blob])
+                .env("GIT_NO_LAZY_FETCH", "1")
+                .status()
+                .unwrap()
+                .success(),
+            "the key's blob is not in the partial clone"
+        );
+        let run = ci_run(&checkout, "pull_request", &pr_event(&base, &head), &[]);
+        assert_eq!(run.code, 1, "{filter}: {}\n{}", run.stdout, run.summary);
+        assert!(
+            run.stdout.contains(&redacted(&key(1))) && run.stdout.contains(&leak[..12]),
+            "{filter}: {}",
+            run.stdout
+        );
+        assert!(
+            run.summary.contains("partial clone: fetched"),
+            "{filter}: {}",
+            run.summary
+        );
+        assert!(
+            !run.stdout.contains("::warning"),
+            "{filter}: {}",
+            run.stdout
+        );
+
+        // A partial clone that cannot fetch fails the step, with the fix.
+        let offline = remote.partial_checkout(&format!("offline-{filter}"), "feat", filter);
+        git(
+            &offline,
+            &["remote", "set-url", "origin", "/nonexistent/origin.git"],
+        );
+        let output = ci(&offline, "pull_request", &pr_event(&base, &head), &[])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{filter}: {stderr}");
+        assert!(
+            stderr.contains("partial clone") && stderr.contains("no `filter`"),
+            "{filter}: {stderr}"
+        );
+        assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+
+        // The full-history audit of a partial clone fetches what it lacks too.
+        let checkout = remote.partial_checkout(&format!("audit-{filter}"), "main", filter);
+        git(&checkout, &["fetch", "-q", "origin", "feat"]);
+        let run = ci_run(&checkout, "schedule", &json!({}), &[]);
+        assert_eq!(run.code, 1, "{filter}: {}\n{}", run.stdout, run.summary);
+        assert!(
+            run.stdout.contains(&redacted(&key(1))),
+            "{filter}: {}",
+            run.stdout
+        );
+    }
+}

@@ -447,6 +447,33 @@ fn range_scan_sees_only_its_range() {
 }
 
 #[test]
+fn range_at_head_means_the_checked_out_head_not_the_range_tip() {
+    let repo = Repo::new();
+    repo.write("README", "hi\n");
+    let base = repo.commit("init");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write("feature.env", &env_line(KEYS[0]));
+    repo.commit("feature key");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("shared.env", &env_line(KEYS[1]));
+    repo.commit("key on main too");
+    repo.git(&["checkout", "-q", "feature"]);
+    repo.write("shared.env", &env_line(KEYS[1]));
+    repo.commit("same key on feature");
+    repo.git(&["checkout", "-q", "main"]);
+
+    // On main, scanning what feature adds: main lacks feature.env, but has
+    // shared.env with the same content.
+    let run = scan(&repo.path, &["--git", &format!("{base}..feature")]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let f = run.one(KEYS[0]);
+    assert_eq!(f["git"]["at_head"], Value::Bool(false), "{f}");
+    assert_eq!(refs(&f), vec!["feature"]);
+    let shared = run.one(KEYS[1]);
+    assert_eq!(shared["git"]["at_head"], Value::Bool(true), "{shared}");
+}
+
+#[test]
 fn range_with_an_unknown_base_is_a_clear_error() {
     let repo = Repo::new();
     repo.write("a", "x\n");
@@ -696,15 +723,33 @@ fn a_key_kept_while_the_file_changes_is_reported_once_at_its_first_version() {
     assert_eq!(s(&f["git"]["summary"]), "tweak 2");
 }
 
-#[test]
-fn partial_clone_gaps_are_noted_not_silent() {
+/// A partial clone (`--filter=blob:none`, as actions/checkout makes with
+/// `filter: blob:none`) of a history where a key was added, then deleted in
+/// the next commit: the key's blob was never fetched.
+fn partial_clone_of_an_added_then_deleted_key() -> (Repo, Repo, String, String) {
+    partial_clone_of_added_then_deleted_keys(0)
+}
+
+/// The same with `extra` more key files (distinct blobs) added and deleted.
+fn partial_clone_of_added_then_deleted_keys(extra: usize) -> (Repo, Repo, String, String) {
     let origin = Repo::new();
     origin.git(&["config", "uploadpack.allowFilter", "true"]);
-    origin.write("old.env", &env_line(KEYS[0]));
-    origin.commit("old");
-    origin.git(&["rm", "-q", "old.env"]);
     origin.write("README", "hi\n");
-    origin.commit("new");
+    let base = origin.commit("init");
+    origin.write("old.env", &env_line(KEYS[0]));
+    for i in 0..extra {
+        origin.write(
+            &format!("more/{i}.env"),
+            &format!("{}# {i}\n", env_line(KEYS[1])),
+        );
+    }
+    origin.commit("add key");
+    origin.git(&["rm", "-q", "-r", "old.env"]);
+    if extra > 0 {
+        origin.git(&["rm", "-q", "-r", "more"]);
+    }
+    origin.commit("remove key");
+    let blob = origin.git(&["rev-parse", "HEAD~1:old.env"]);
 
     let dir = tempfile::tempdir().expect("tmp");
     let clone = dir.path().join("partial");
@@ -716,14 +761,164 @@ fn partial_clone_gaps_are_noted_not_silent() {
         &url,
         &clone.to_string_lossy(),
     ]);
-    let clone = Repo::at(clone, dir);
-    let run = scan(&clone.path, &["--git"]);
-    assert_ne!(run.code, 2, "{}", run.stderr);
-    assert!(
-        run.notes().iter().any(|n| n.contains("partial clone")),
-        "{:?}",
-        run.notes()
-    );
+    (origin, Repo::at(clone, dir), base, blob)
+}
+
+/// The packs and loose objects of a repository, to see that nothing was fetched.
+fn objects(repo: &Repo) -> (String, Vec<String>) {
+    let mut packs: Vec<String> = std::fs::read_dir(repo.git_dir().join("objects/pack"))
+        .expect("pack dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    packs.sort();
+    (repo.git(&["count-objects", "-v"]), packs)
+}
+
+#[test]
+fn partial_clone_holes_are_errors_with_the_command_that_fetches_them() {
+    for full in [true, false] {
+        let (_origin, clone, base, blob) = partial_clone_of_an_added_then_deleted_key();
+        let range = format!("{base}..HEAD");
+        let args: &[&str] = if full { &["--git"] } else { &["--git", &range] };
+        let untouched = objects(&clone);
+        let run = scan(&clone.path, args);
+        // A hole: the scan could not read what it was asked to (exit 2).
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(run.findings_of(KEYS[0]).is_empty(), "the blob is not here");
+        assert_eq!(objects(&clone), untouched, "{args:?}: a plain scan fetched");
+        assert!(
+            run.notes().iter().any(|n| n.contains("partial clone")),
+            "{:?}",
+            run.notes()
+        );
+        let problems = run.problems();
+        let hole = problems
+            .iter()
+            .find(|p| s(&p["path"]) == format!("object {blob}"))
+            .unwrap_or_else(|| panic!("{args:?}: no problem for the missing blob: {problems:?}"));
+        assert_eq!(hole["kind"], "error", "{hole}");
+        let summary: Vec<&Value> = problems
+            .iter()
+            .filter(|p| s(&p["path"]) == "partial clone")
+            .collect();
+        assert_eq!(summary.len(), 1, "{args:?}: {problems:?}");
+        assert_eq!(summary[0]["kind"], "error");
+        assert!(
+            run.json["summary"]["errors"].as_u64() >= Some(2),
+            "{}",
+            run.json["summary"]
+        );
+
+        // The command the summary gives fetches what was missing: run it,
+        // scan again, and the key is found.
+        let message = s(&summary[0]["message"]);
+        let command = message
+            .split('`')
+            .nth(1)
+            .unwrap_or_else(|| panic!("no `command` in {message}"));
+        assert!(command.starts_with("git "), "{command}");
+        let out = std::process::Command::new("sh")
+            .args(["-c", command])
+            .current_dir(&clone.path)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .expect("sh");
+        assert!(out.status.success(), "{command}: {out:?}");
+        let again = scan(&clone.path, args);
+        assert_eq!(
+            again.code, 1,
+            "{args:?} after `{command}`: {}",
+            again.stderr
+        );
+        assert_eq!(s(&again.one(KEYS[0])["path"]), "old.env");
+        assert!(again.problems().is_empty(), "{:?}", again.problems());
+    }
+}
+
+#[test]
+fn many_partial_clone_holes_get_a_rev_list_pipeline_that_fetches_them() {
+    for full in [true, false] {
+        let (_origin, clone, base, _) = partial_clone_of_added_then_deleted_keys(30);
+        let range = format!("{base}..HEAD");
+        let args: &[&str] = if full { &["--git"] } else { &["--git", &range] };
+        let run = scan(&clone.path, args);
+        let problems = run.problems();
+        assert_eq!(
+            problems.iter().filter(|p| p["kind"] == "error").count(),
+            32,
+            "31 holes and the summary: {problems:?}"
+        );
+        let summary = problems
+            .iter()
+            .find(|p| s(&p["path"]) == "partial clone")
+            .expect("summary problem");
+        let message = s(&summary["message"]);
+        assert!(message.starts_with("31 object(s)"), "{message}");
+        let command = message.split('`').nth(1).expect("a command");
+        assert!(
+            command.starts_with("git rev-list --objects --missing=print "),
+            "{command}"
+        );
+        assert!(command.contains("--stdin"), "{command}");
+        let out = std::process::Command::new("sh")
+            .args(["-c", command])
+            .current_dir(&clone.path)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .expect("sh");
+        assert!(out.status.success(), "{command}: {out:?}");
+        let again = scan(&clone.path, args);
+        assert!(again.problems().is_empty(), "{:?}", again.problems());
+        assert_eq!(again.findings_of(KEYS[1]).len(), 30);
+        again.one(KEYS[0]);
+    }
+}
+
+#[test]
+fn corrupt_packed_refs_make_reachability_unknown_not_unreachable() {
+    let repo = Repo::new();
+    repo.write("k.env", &env_line(KEYS[0]));
+    repo.commit("add key");
+    repo.git(&["branch", "other"]);
+    repo.git(&["pack-refs", "--all"]);
+    assert!(!repo.git_dir().join("refs/heads/main").exists());
+    std::fs::write(
+        repo.git_dir().join("packed-refs"),
+        format!(
+            "# pack-refs with: peeled fully-peeled sorted \nVAST_API_KEY={} \u{1b}]0;pwned\u{7}\n",
+            KEYS[2]
+        ),
+    )
+    .expect("corrupt packed-refs");
+
+    let run = scan(&repo.path, &["--git"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let f = run.one(KEYS[0]);
+    assert_eq!(f["git"]["reachable"], Value::Null, "{f}");
+    assert!(refs(&f).is_empty(), "{f}");
+    let problems = run.problems();
+    let refs_problem: Vec<&Value> = problems
+        .iter()
+        .filter(|p| s(&p["message"]).contains("refs unreadable: reachability unknown"))
+        .collect();
+    assert_eq!(refs_problem.len(), 1, "{problems:?}");
+    assert_eq!(refs_problem[0]["kind"], "error");
+    // The bad line is repository content: no key, no terminal escape.
+    assert!(!run.stdout.contains(KEYS[2]) && !run.stderr.contains(KEYS[2]));
+    assert!(!run.stdout.contains('\u{1b}') && !run.stderr.contains('\u{1b}'));
+
+    // Readable refs: a dangling commit is still plainly unreachable.
+    let healthy = Repo::new();
+    healthy.write("a", "a\n");
+    healthy.commit("init");
+    healthy.write("k.env", &env_line(KEYS[1]));
+    healthy.commit("key");
+    healthy.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    let run = scan(&healthy.path, &["--git"]);
+    assert_eq!(run.one(KEYS[1])["git"]["reachable"], Value::Bool(false));
+    assert!(run.problems().is_empty(), "{:?}", run.problems());
 }
 
 #[test]

@@ -19,12 +19,16 @@ use anyhow::{bail, Context};
 use serde_json::Value;
 use termcolor::NoColor;
 
-use super::plan::{self, Mode, Plan, Planner};
-use crate::cli::{CiGithubArgs, CiMode, ProgressWhen};
+use super::backfill::{backfill, Scope};
+use super::event::{self, Mode};
+use super::plan::{Plan, Planner};
+use crate::cli::{CiGithubArgs, CiMode};
 use crate::gitcli::Git;
 use crate::outcome::Exit;
 use crate::report::{self, Format, RenderOptions, Report, Summary};
 use crate::rules::RuleSet;
+use crate::source::git::promisor::Promisor;
+use crate::source::git::{open_repository, Mode as GitMode, Range, Request as GitRequest};
 
 pub fn run(args: &CiGithubArgs) -> anyhow::Result<Exit> {
     let result = run_step(args);
@@ -72,7 +76,7 @@ fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
         CiMode::Full => Mode::Full,
         CiMode::Range => Mode::Range,
     };
-    let request = plan::request(event, &payload, mode)?;
+    let request = event::request(event, &payload, mode)?;
     let rules = crate::commands::scan::load_scan_rules(&args.scan)?;
     // Bad API options are usage errors, found before any fetch or scan.
     let verifier = crate::commands::scan::prepare_verifier(&args.scan.verify)?;
@@ -201,7 +205,10 @@ fn print_plan(plan: &Plan, fetched: &[String]) -> anyhow::Result<()> {
 }
 
 /// Runs the scan the plan calls for through the same code as `scan --git`
-/// (full audit) and `scan --since-commit BASE --branch TIP` (commits).
+/// (full audit) and `scan --git BASE..HEAD` (a range, here with as many
+/// tips and hidden commits as the plan has: nothing is written into the
+/// checkout to squeeze them into one base). A partial clone first gets the
+/// objects the scan needs ([`backfill`]).
 fn scan(
     plan: &Plan,
     git: &Git,
@@ -209,29 +216,35 @@ fn scan(
     repo: &Path,
     rules: &RuleSet,
 ) -> anyhow::Result<Report> {
+    let mode = match plan {
+        Plan::Nothing { .. } => return Ok(empty_report()),
+        Plan::Commits { commits, .. } if commits.is_empty() => return Ok(empty_report()),
+        Plan::Full { .. } => GitMode::Audit,
+        Plan::Commits { tips, excludes, .. } => GitMode::Range(Range {
+            tips: tips.clone(),
+            hidden: excludes.clone(),
+        }),
+    };
+    let mut fetched = None;
+    if Promisor::detect(&open_repository(repo)?).is_some() {
+        let scope = match &mode {
+            GitMode::Range(range) => Scope::Range(range),
+            _ => Scope::All,
+        };
+        fetched = backfill(git, &args.remote, repo, &scope)?;
+    }
     let mut scan_args = args.scan.clone();
     scan_args.paths = vec![repo.to_path_buf()];
-    scan_args.staged = false;
-    scan_args.progress = ProgressWhen::Never;
-    match plan {
-        Plan::Nothing { .. } => Ok(empty_report()),
-        Plan::Commits { commits, .. } if commits.is_empty() => Ok(empty_report()),
-        Plan::Full { .. } => {
-            scan_args.git = true;
-            scan_args.since_commit = None;
-            scan_args.branch = None;
-            crate::commands::scan::collect(&scan_args, rules)
-        }
-        Plan::Commits { tips, excludes, .. } => {
-            let [tip] = tips.as_slice() else {
-                bail!("internal: a commit plan has one tip, got {}", tips.len());
-            };
-            scan_args.git = true;
-            scan_args.since_commit = Some(range_base(git, tip, excludes)?);
-            scan_args.branch = Some(tip.clone());
-            crate::commands::scan::collect(&scan_args, rules)
-        }
-    }
+    let request = GitRequest {
+        repo: repo.to_path_buf(),
+        mode,
+        jobs: args.scan.jobs,
+        max_file_size: args.scan.max_file_size(),
+        progress: false,
+    };
+    let mut report = crate::commands::scan::collect_with(&scan_args, rules, Some(request), false)?;
+    report.summary.notes.splice(0..0, fetched);
+    Ok(report)
 }
 
 fn empty_report() -> Report {
@@ -242,57 +255,6 @@ fn empty_report() -> Report {
         },
         ..Report::default()
     }
-}
-
-/// One commit whose ancestry is exactly what `tip --not excludes` leaves
-/// out, for the range scan (`BASE..TIP`), which hides a single base.
-///
-/// The boundary of the set (`git rev-list --boundary`: excluded parents of
-/// included commits) hides exactly the same commits as `excludes`. It is
-/// usually a single commit (the fork point, `before`, the merge base). When
-/// it is several (a new branch that merged two others) or none (the whole
-/// ancestry of the tip), a commit object is written whose parents are the
-/// boundary (an empty root commit for none): hiding its ancestry hides
-/// exactly the boundary's. The object is unreferenced and left for `git gc`;
-/// in a CI checkout it is discarded with the runner.
-fn range_base(git: &Git, tip: &str, excludes: &[String]) -> anyhow::Result<String> {
-    let mut args = vec![
-        "rev-list".to_string(),
-        "--boundary".to_string(),
-        tip.to_string(),
-    ];
-    if !excludes.is_empty() {
-        args.push("--not".to_string());
-        args.extend(excludes.iter().cloned());
-    }
-    let mut boundary: Vec<String> = git
-        .words(&args)?
-        .into_iter()
-        .filter_map(|word| word.strip_prefix('-').map(str::to_string))
-        .collect();
-    boundary.sort();
-    boundary.dedup();
-    if let [single] = boundary.as_slice() {
-        return Ok(single.clone());
-    }
-    let empty_tree = git.run(["mktree"])?;
-    let mut args = vec![
-        "-c".to_string(),
-        "user.name=vastleaks".to_string(),
-        "-c".to_string(),
-        "user.email=vastleaks@localhost".to_string(),
-        "commit-tree".to_string(),
-        "--no-gpg-sign".to_string(),
-        empty_tree,
-        "-m".to_string(),
-        "vastleaks: base of a CI scan range (unreferenced, safe to gc)".to_string(),
-    ];
-    for parent in &boundary {
-        args.push("-p".to_string());
-        args.push(parent.clone());
-    }
-    git.run(&args)
-        .context("cannot write the range base commit; is the checkout writable?")
 }
 
 /// Where the repository sits inside `GITHUB_WORKSPACE` (`sub/dir/`), when

@@ -3,5 +3,7 @@
 //! results where that CI shows them. All the logic lives in the binary so the
 //! CI configuration (e.g. `action.yml`) stays a thin wrapper.
 
+pub mod backfill;
+pub mod event;
 pub mod github;
 pub mod plan;

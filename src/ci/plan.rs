@@ -21,12 +21,9 @@ use std::collections::HashSet;
 use std::fmt;
 
 use anyhow::{bail, Context};
-use serde_json::Value;
 
+use super::event::Request;
 use crate::gitcli::Git;
-
-/// The all-zeros id GitHub sends for "no commit" (new or deleted ref).
-pub const ZERO_SHA: &str = "0000000000000000000000000000000000000000";
 
 /// The fix printed when history is missing and cannot be fetched.
 pub const FETCH_DEPTH_FIX: &str =
@@ -68,128 +65,6 @@ impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.reason())
     }
-}
-
-/// How the user asked to choose the scan.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// The event's commits; full history for events without commits.
-    Auto,
-    /// Always the full history.
-    Full,
-    /// The event's commits; an error for events without commits.
-    Range,
-}
-
-/// What the event asks for, read from its payload before touching git.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Request {
-    Nothing {
-        reason: String,
-    },
-    Full {
-        reason: String,
-    },
-    /// Merge base of `base` and `head` to `head`.
-    PullRequest {
-        base: String,
-        head: String,
-        what: String,
-    },
-    /// `before..after` on `git_ref`.
-    Push {
-        git_ref: String,
-        before: String,
-        after: String,
-        default_branch: Option<String>,
-    },
-    /// A new branch or tag: `after` minus everything on other branches.
-    NewRef {
-        git_ref: String,
-        after: String,
-        default_branch: Option<String>,
-    },
-}
-
-fn field<'a>(payload: &'a Value, path: &[&str]) -> Option<&'a str> {
-    let mut value = payload;
-    for key in path {
-        value = value.get(key)?;
-    }
-    value.as_str()
-}
-
-fn required<'a>(payload: &'a Value, event: &str, path: &[&str]) -> anyhow::Result<&'a str> {
-    field(payload, path).with_context(|| {
-        format!(
-            "the {event} event payload has no `{}`; is GITHUB_EVENT_PATH the payload of this event?",
-            path.join(".")
-        )
-    })
-}
-
-/// Reads the request out of a GitHub event.
-pub fn request(event: &str, payload: &Value, mode: Mode) -> anyhow::Result<Request> {
-    if mode == Mode::Full {
-        return Ok(Request::Full {
-            reason: format!("{event}: full history audit (mode full)"),
-        });
-    }
-    let request = match event {
-        "pull_request" | "pull_request_target" => Request::PullRequest {
-            base: required(payload, event, &["pull_request", "base", "sha"])?.to_string(),
-            head: required(payload, event, &["pull_request", "head", "sha"])?.to_string(),
-            what: match payload.get("number").and_then(Value::as_u64) {
-                Some(n) => format!("pull request #{n}"),
-                None => "pull request".to_string(),
-            },
-        },
-        "merge_group" => Request::PullRequest {
-            base: required(payload, event, &["merge_group", "base_sha"])?.to_string(),
-            head: required(payload, event, &["merge_group", "head_sha"])?.to_string(),
-            what: "merge group".to_string(),
-        },
-        "push" => {
-            let git_ref = required(payload, event, &["ref"])?.to_string();
-            let before = required(payload, event, &["before"])?.to_string();
-            let after = required(payload, event, &["after"])?.to_string();
-            let deleted = payload.get("deleted").and_then(Value::as_bool) == Some(true);
-            let default_branch =
-                field(payload, &["repository", "default_branch"]).map(str::to_string);
-            if deleted || after == ZERO_SHA {
-                Request::Nothing {
-                    reason: format!("push deleted {git_ref}: nothing to scan"),
-                }
-            } else if before == ZERO_SHA {
-                Request::NewRef {
-                    git_ref,
-                    after,
-                    default_branch,
-                }
-            } else {
-                Request::Push {
-                    git_ref,
-                    before,
-                    after,
-                    default_branch,
-                }
-            }
-        }
-        "schedule" | "workflow_dispatch" => Request::Full {
-            reason: format!("{event}: full history audit"),
-        },
-        other => Request::Full {
-            reason: format!("{other}: this event carries no commit range, so: full history audit"),
-        },
-    };
-    if mode == Mode::Range {
-        if let Request::Full { .. } = request {
-            bail!(
-                "--mode range: the {event} event carries no commit range; use mode auto or full for this event"
-            );
-        }
-    }
-    Ok(request)
 }
 
 /// Turns a request into a plan, fetching missing history when the checkout
@@ -356,12 +231,10 @@ impl<'a> Planner<'a> {
     }
 
     fn rev_list(&self, tips: &[String], excludes: &[String]) -> anyhow::Result<Vec<String>> {
-        let mut args = vec!["rev-list".to_string()];
+        let mut args = vec!["rev-list".to_string(), "--end-of-options".to_string()];
         args.extend(tips.iter().cloned());
-        if !excludes.is_empty() {
-            args.push("--not".to_string());
-            args.extend(excludes.iter().cloned());
-        }
+        // `^X`, not `--not X`: after --end-of-options nothing is an option.
+        args.extend(excludes.iter().map(|e| format!("^{e}")));
         self.git.words(&args)
     }
 
@@ -370,7 +243,9 @@ impl<'a> Planner<'a> {
     fn merge_bases(&mut self, a: &str, b: &str) -> anyhow::Result<Vec<String>> {
         let mut step = 0;
         loop {
-            let output = self.git.output(["merge-base", "--all", a, b])?;
+            let output = self
+                .git
+                .output(["merge-base", "--all", "--end-of-options", a, b])?;
             if output.status.success() {
                 return Ok(String::from_utf8_lossy(&output.stdout)
                     .split_whitespace()
@@ -420,8 +295,12 @@ impl<'a> Planner<'a> {
     }
 
     fn has_commit(&self, sha: &str) -> anyhow::Result<bool> {
-        self.git
-            .succeeds(["cat-file", "-e", &format!("{sha}^{{commit}}")])
+        self.git.succeeds([
+            "cat-file",
+            "-e",
+            "--end-of-options",
+            &format!("{sha}^{{commit}}"),
+        ])
     }
 
     /// Makes sure `sha` is present, fetching it by id if needed.
@@ -444,13 +323,12 @@ impl<'a> Planner<'a> {
         // In a shallow checkout fetch only the commit itself: fetching it
         // whole would pull its entire history (a full clone's worth). The
         // range loop then deepens it together with the tips as needed.
-        let mut args = vec!["fetch", "--quiet", "--no-tags"];
+        let mut options = vec!["--quiet", "--no-tags"];
         if self.is_shallow()? {
-            args.push("--depth=1");
+            options.push("--depth=1");
         }
-        args.extend([self.remote, sha]);
-        let output = self.git.output(&args)?;
-        if output.status.success() && self.has_commit(sha)? {
+        let fetched = self.git.fetch(self.remote, &options, &[sha.to_string()])?;
+        if fetched.ok && self.has_commit(sha)? {
             self.fetched
                 .push(format!("fetched {} from {}", short(sha), self.remote));
             return Ok(true);
@@ -460,21 +338,19 @@ impl<'a> Planner<'a> {
 
     /// `git fetch --no-tags REMOTE [options] [tips]`, or the fetch-depth fix.
     fn fetch(&mut self, options: &[&str], tips: &[String], why: &str) -> anyhow::Result<()> {
-        let mut args = vec!["fetch", "--quiet", "--no-tags"];
-        args.extend_from_slice(options);
-        args.push(self.remote);
-        args.extend(tips.iter().map(String::as_str));
-        let output = self.git.output(&args)?;
-        if !output.status.success() {
+        let mut all = vec!["--quiet", "--no-tags"];
+        all.extend_from_slice(options);
+        let fetched = self.git.fetch(self.remote, &all, tips)?;
+        if !fetched.ok {
             bail!(
-                "{why}, and `git {}` failed: {}; {FETCH_DEPTH_FIX}",
-                args.join(" "),
-                String::from_utf8_lossy(&output.stderr).trim()
+                "{why}, and `{}` failed: {}; {FETCH_DEPTH_FIX}",
+                fetched.command,
+                fetched.stderr
             );
         }
         self.fetched.push(format!(
-            "shallow checkout: ran `git {}` because {why}",
-            args.join(" ")
+            "shallow checkout: ran `{}` because {why}",
+            fetched.command
         ));
         Ok(())
     }
@@ -487,7 +363,12 @@ impl<'a> Planner<'a> {
             None => {
                 let head = self
                     .git
-                    .run(["symbolic-ref", "--short", &format!("refs/remotes/{remote}/HEAD")])
+                    .run([
+                        "symbolic-ref",
+                        "--short",
+                        "--end-of-options",
+                        &format!("refs/remotes/{remote}/HEAD"),
+                    ])
                     .with_context(|| {
                         format!("the event does not name the default branch and refs/remotes/{remote}/HEAD is not set; run `git remote set-head {remote} --auto`")
                     })?;
@@ -511,6 +392,7 @@ impl<'a> Planner<'a> {
                 "rev-parse",
                 "--verify",
                 "--quiet",
+                "--end-of-options",
                 &format!("{tracking}^{{commit}}"),
             ])
             .map(|o| {
@@ -547,9 +429,12 @@ impl<'a> Planner<'a> {
         let remote = self.remote;
         let prefix = format!("refs/remotes/{remote}/");
         let own = branch_name(git_ref).map(|b| format!("{prefix}{b}"));
-        let listing =
-            self.git
-                .run(["for-each-ref", "--format=%(objectname) %(refname)", &prefix])?;
+        let listing = self.git.run([
+            "for-each-ref",
+            "--format=%(objectname) %(refname)",
+            "--end-of-options",
+            &prefix,
+        ])?;
         let mut tips = Vec::new();
         for line in listing.lines() {
             let Some((id, name)) = line.split_once(' ') else {
@@ -574,66 +459,23 @@ fn branch_name(git_ref: &str) -> Option<&str> {
     git_ref.strip_prefix("refs/heads/")
 }
 
+/// The first 12 characters of an id, for messages (never panics, whatever
+/// the string holds).
 pub fn short(id: &str) -> &str {
-    &id[..id.len().min(12)]
+    match id.char_indices().nth(12) {
+        Some((end, _)) => &id[..end],
+        None => id,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
-    fn push_events() {
-        let a = "a".repeat(40);
-        let b = "b".repeat(40);
-        let push = json!({"ref": "refs/heads/main", "before": a, "after": b,
-            "repository": {"default_branch": "main"}});
-        assert_eq!(
-            request("push", &push, Mode::Auto).unwrap(),
-            Request::Push {
-                git_ref: "refs/heads/main".into(),
-                before: a.clone(),
-                after: b.clone(),
-                default_branch: Some("main".into())
-            }
-        );
-        let created =
-            json!({"ref": "refs/heads/x", "before": ZERO_SHA, "after": b, "created": true});
-        assert!(matches!(
-            request("push", &created, Mode::Range).unwrap(),
-            Request::NewRef { .. }
-        ));
-        let deleted =
-            json!({"ref": "refs/heads/x", "before": a, "after": ZERO_SHA, "deleted": true});
-        assert!(matches!(
-            request("push", &deleted, Mode::Auto).unwrap(),
-            Request::Nothing { .. }
-        ));
-    }
-
-    #[test]
-    fn events_without_commits() {
-        let empty = json!({});
-        assert!(matches!(
-            request("schedule", &empty, Mode::Auto).unwrap(),
-            Request::Full { .. }
-        ));
-        assert!(matches!(
-            request("release", &empty, Mode::Auto).unwrap(),
-            Request::Full { .. }
-        ));
-        let err = request("workflow_dispatch", &empty, Mode::Range).unwrap_err();
-        assert!(err.to_string().contains("no commit range"), "{err}");
-        assert!(matches!(
-            request("push", &json!({"ref": "x"}), Mode::Full).unwrap(),
-            Request::Full { .. }
-        ));
-    }
-
-    #[test]
-    fn malformed_payload_names_the_field() {
-        let err = request("pull_request", &json!({"pull_request": {}}), Mode::Auto).unwrap_err();
-        assert!(err.to_string().contains("pull_request.base.sha"), "{err}");
+    fn short_never_panics() {
+        assert_eq!(short("0123456789abcdef"), "0123456789ab");
+        assert_eq!(short("ééééééééééééé"), "éééééééééééé");
+        assert_eq!(short("ab"), "ab");
     }
 }

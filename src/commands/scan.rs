@@ -129,17 +129,26 @@ pub fn load_scan_rules(args: &ScanArgs) -> anyhow::Result<RuleSet> {
 /// Runs the scan described by `args` and applies suppressions. The report is
 /// what every later stage (verify, revoke, render) works on.
 pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
-    collect_live(args, rules, false)
+    collect_with(args, rules, git_request(args)?, false)
 }
 
 /// [`collect`]; with `live`, findings from standard input are also printed as
 /// they come ([`source::stdin::LivePrinter`]).
 pub fn collect_live(args: &ScanArgs, rules: &RuleSet, live: bool) -> anyhow::Result<Report> {
+    collect_with(args, rules, git_request(args)?, live)
+}
+
+/// [`collect`] with the git scan (if any) decided by the caller: `ci github`
+/// scans the commit sets its event plans call for.
+pub fn collect_with(
+    args: &ScanArgs,
+    rules: &RuleSet,
+    git: Option<source::git::Request>,
+    live: bool,
+) -> anyhow::Result<Report> {
     let started = Instant::now();
     let scanner = Scanner::new(Matcher::new(rules)?);
-    let mut git = git_request(args)?
-        .map(source::git::Session::open)
-        .transpose()?;
+    let mut git = git.map(source::git::Session::open).transpose()?;
     let stdin = git.is_none() && args.paths.iter().any(|p| p.as_os_str() == "-");
     if stdin && args.paths.len() > 1 {
         bail!(
@@ -458,10 +467,10 @@ pub(crate) fn git_request(args: &ScanArgs) -> anyhow::Result<Option<source::git:
         (Some(_), Some(range)) => {
             bail!("{range}: give either --since-commit BASE or a BASE..HEAD argument, not both")
         }
-        (Some(base), None) => Mode::Range {
-            base: base.clone(),
-            head: args.branch.clone().unwrap_or_else(|| "HEAD".to_string()),
-        },
+        (Some(base), None) => Mode::Range(source::git::Range::new(
+            base.clone(),
+            args.branch.clone().unwrap_or_else(|| "HEAD".to_string()),
+        )),
         (None, Some(range)) => {
             let (base, head) = match range.split_once("..") {
                 Some((base, head)) if !base.is_empty() && !head.starts_with('.') => (base, head),
@@ -469,17 +478,14 @@ pub(crate) fn git_request(args: &ScanArgs) -> anyhow::Result<Option<source::git:
                     "{range}: no such path, and not a BASE..HEAD commit range (`...` is not supported)"
                 ),
             };
-            Mode::Range {
-                base: base.to_string(),
-                head: if head.is_empty() { "HEAD" } else { head }.to_string(),
-            }
+            Mode::Range(source::git::Range::new(
+                base,
+                if head.is_empty() { "HEAD" } else { head },
+            ))
         }
         (None, None) if pre_commit_range.is_some() => {
             let (from, to) = pre_commit_range.unwrap_or_default();
-            Mode::Range {
-                base: from,
-                head: to,
-            }
+            Mode::Range(source::git::Range::new(from, to))
         }
         (None, None) if args.staged || pre_commit => Mode::Staged,
         (None, None) => Mode::Audit,

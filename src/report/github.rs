@@ -228,7 +228,7 @@ mod tests {
         f.git = Some(GitProvenance {
             object: "b".repeat(40),
             commit: Some("c".repeat(40)),
-            reachable: true,
+            reachable: Some(true),
             ..GitProvenance::default()
         });
         f.verification = Some(Verification {

@@ -86,8 +86,10 @@ fn write_finding(
             parts.push(format!("\"{}\"", untrusted::escape_controls(summary)));
         }
         writeln!(out, "        {}", parts.join("  "))?;
-        let reach = if !git.reachable {
+        let reach = if git.reachable == Some(false) {
             "unreachable (dangling object)".to_string()
+        } else if git.reachable.is_none() {
+            "reachability unknown (refs unreadable)".to_string()
         } else if git.refs.is_empty() {
             "reachable".to_string()
         } else {

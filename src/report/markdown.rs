@@ -225,8 +225,8 @@ fn write_row(finding: &Finding, redaction: Redaction, out: &mut dyn Write) -> io
             // dangling object.
             let mut cell = match &git.commit {
                 Some(commit) => format!("`{}`", short(commit)),
-                None if git.reachable => "-".to_string(),
-                None => "unreachable".to_string(),
+                None if git.reachable == Some(false) => "unreachable".to_string(),
+                None => "-".to_string(),
             };
             if let Some(summary) = &git.summary {
                 cell.push_str(&format!(" {}", text(summary)));
@@ -361,7 +361,7 @@ mod tests {
             object: "b".repeat(40),
             commit: Some("c".repeat(40)),
             summary: Some("add <config>".into()),
-            reachable: true,
+            reachable: Some(true),
             at_head: Some(false),
             ..GitProvenance::default()
         });
@@ -402,7 +402,7 @@ mod tests {
             let mut f = Finding::for_test(&key(), SourceKind::GitTag, None, 1, 18);
             f.git = Some(GitProvenance {
                 object: "d".repeat(40),
-                reachable,
+                reachable: Some(reachable),
                 ..GitProvenance::default()
             });
             f

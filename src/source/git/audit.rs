@@ -36,24 +36,13 @@ pub struct Outcome {
 }
 
 /// Reports each missing object once, with one tree that references it. In a
-/// partial clone missing blobs are expected (not fetched yet): one note.
-fn report_missing(
-    mut missing: Vec<(ObjectId, ObjectId, String)>,
-    partial_clone: bool,
-    collector: &Collector,
-) -> Vec<String> {
+/// partial clone too: a blob that was never fetched was not scanned, and a
+/// key in it would pass unseen, so it is a hole like any other (the session
+/// adds one problem saying how to fetch them).
+fn report_missing(mut missing: Vec<(ObjectId, ObjectId, String)>, collector: &Collector) -> usize {
     missing.sort();
     missing.dedup_by(|a, b| a.0 == b.0);
-    if missing.is_empty() {
-        return Vec::new();
-    }
-    if partial_clone {
-        return vec![format!(
-            "{} object(s) referenced by trees are not in this partial clone and were not scanned; \
-             fetch them (`git fetch --refetch` without a filter) for a complete audit",
-            missing.len()
-        )];
-    }
+    let count = missing.len();
     for (object, tree, name) in missing {
         let p = object_problem(
             ProblemKind::Error,
@@ -62,7 +51,7 @@ fn report_missing(
         );
         collector.problem(p.path, p.kind, p.message);
     }
-    Vec::new()
+    count
 }
 
 /// Per-pack (or loose) state: findings go to a local collector so that a
@@ -484,16 +473,25 @@ pub fn scan(
         collector,
     );
     check_commit_links(&repo, &totals.commits, collector);
-    let mut notes = report_missing(totals.missing, super::is_partial_clone(&repo), collector);
+    let missing = report_missing(totals.missing, collector);
+    let mut notes = Vec::new();
     if total > 0 {
         notes.push(format!(
             // No claim that everything was scanned here: what could not be
             // read is reported as problems, and the exit code says it.
-            "object database: {} ({} in {}, {} loose)",
+            "object database: {} ({} in {}, {} loose){}",
             crate::report::plural(total, "object"),
             crate::report::thousands(total - loose.len() as u64),
             crate::report::plural(bundles.len() as u64, "pack"),
-            crate::report::thousands(loose.len() as u64)
+            crate::report::thousands(loose.len() as u64),
+            if missing > 0 {
+                format!(
+                    "; {} that its trees name missing (see the errors)",
+                    crate::report::plural(missing as u64, "object")
+                )
+            } else {
+                String::new()
+            }
         ));
     }
     let mut submodules = totals.submodules;

@@ -14,6 +14,7 @@
 
 pub mod audit;
 pub mod pack_walk;
+pub mod promisor;
 pub mod provenance;
 pub mod range;
 pub mod tree;
@@ -34,8 +35,48 @@ pub enum Mode {
     Audit,
     /// Index entries that differ from HEAD.
     Staged,
-    /// What the commits in `base..head` introduced.
-    Range { base: String, head: String },
+    /// What the commits of a [`Range`] introduced.
+    Range(Range),
+}
+
+/// The commits reachable from `tips` and from none of `hidden`, as
+/// `git rev-list TIPS --not HIDDEN` selects them. `BASE..HEAD` is one tip
+/// and one hidden commit; a CI event can hide many (a new branch hides every
+/// other branch) or none (a first push scans all of its history).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Range {
+    /// Revisions whose ancestry is scanned (`HEAD`, `--branch`, an event's head).
+    pub tips: Vec<String>,
+    /// Revisions whose ancestry is not (`BASE`, merge bases, other branches).
+    pub hidden: Vec<String>,
+}
+
+impl Range {
+    /// `BASE..HEAD`.
+    pub fn new(base: impl Into<String>, head: impl Into<String>) -> Range {
+        Range {
+            tips: vec![head.into()],
+            hidden: vec![base.into()],
+        }
+    }
+
+    /// How notes and problems name the range: `BASE..HEAD` when it is one,
+    /// else the tips and (a few of) the hidden commits.
+    pub fn label(&self) -> String {
+        let tips = self.tips.join(" ");
+        match self.hidden.as_slice() {
+            [] => format!("{tips} (all of its history)"),
+            [base] if self.tips.len() == 1 => format!("{base}..{tips}"),
+            hidden => {
+                let shown: Vec<&str> = hidden.iter().take(3).map(String::as_str).collect();
+                let more = match hidden.len() - shown.len() {
+                    0 => String::new(),
+                    n => format!(" and {n} more"),
+                };
+                format!("{tips} --not {}{more}", shown.join(" "))
+            }
+        }
+    }
 }
 
 impl Mode {
@@ -83,6 +124,8 @@ pub struct Session {
     timings: Vec<(&'static str, std::time::Duration)>,
     /// Range mode: blobs in the order the range introduced them (oldest first).
     range_order: Vec<ObjectId>,
+    /// Set for a partial clone: its unfetched objects are holes.
+    promisor: Option<promisor::Promisor>,
 }
 
 impl Session {
@@ -100,11 +143,9 @@ impl Session {
                     .to_string(),
             );
         }
-        if is_partial_clone(&repo) {
-            notes.push(
-                "partial clone: objects not yet fetched from the promisor remote are not scanned"
-                    .to_string(),
-            );
+        let promisor = promisor::Promisor::detect(&repo);
+        if let Some(promisor) = &promisor {
+            notes.push(promisor.note());
         }
         Ok(Session {
             repo: repo.into_sync(),
@@ -114,6 +155,7 @@ impl Session {
             introduced: HashMap::new(),
             timings: vec![("open", open_time)],
             range_order: Vec::new(),
+            promisor,
         })
     }
 
@@ -161,7 +203,7 @@ impl Session {
     /// The commits a range scan hides (its base), if this is a range scan.
     pub fn range_hidden(&self) -> Option<Vec<String>> {
         match &self.request.mode {
-            Mode::Range { base, .. } => Some(vec![base.clone()]),
+            Mode::Range(range) => Some(range.hidden.clone()),
             _ => None,
         }
     }
@@ -201,10 +243,9 @@ impl Session {
                 self.commits = outcome.commits;
                 self.notes.extend(outcome.notes);
             }
-            Mode::Range { base, head } => {
+            Mode::Range(range) => {
                 let mut repo = repo;
-                let outcome =
-                    range::scan(&mut repo, &base, &head, &self.request, scanner, collector)?;
+                let outcome = range::scan(&mut repo, &range, &self.request, scanner, collector)?;
                 self.notes.extend(outcome.notes);
                 self.introduced = outcome.introduced;
                 self.range_order = outcome.order;
@@ -225,6 +266,12 @@ impl Session {
         let started = std::time::Instant::now();
         self.attribute(parts);
         self.timings.push(("attribution", started.elapsed()));
+        if let Some(promisor) = &self.promisor {
+            let repo = self.repo.to_thread_local();
+            parts
+                .problems
+                .extend(promisor.holes(&repo, &self.request.mode, &parts.problems));
+        }
         // For benchmarks: phase times as notes (not part of normal output).
         if std::env::var_os("VASTLEAKS_TIMINGS").is_some() {
             let text: Vec<String> = self
@@ -249,11 +296,11 @@ impl Session {
                     parts.problems.push(p)
                 })
             }
-            Mode::Range { head, .. } => {
+            Mode::Range(range) => {
                 provenance::attribute_range(
                     &repo,
                     &self.introduced,
-                    head,
+                    &range.tips,
                     &mut parts.findings,
                     |p| parts.problems.push(p),
                 );
@@ -318,17 +365,6 @@ pub fn open_repository(path: &Path) -> anyhow::Result<gix::Repository> {
     Ok(repo)
 }
 
-pub fn is_partial_clone(repo: &gix::Repository) -> bool {
-    let config = repo.config_snapshot();
-    config.string("extensions.partialClone").is_some()
-        || std::fs::read_dir(repo.objects.store_ref().path().join("pack"))
-            .map(|dir| {
-                dir.flatten()
-                    .any(|e| e.path().extension().is_some_and(|x| x == "promisor"))
-            })
-            .unwrap_or(false)
-}
-
 /// A finding's provenance before attribution: only the object is known.
 pub fn object_provenance(object: &gix::oid) -> GitProvenance {
     GitProvenance {
@@ -353,6 +389,12 @@ pub fn object_problem(kind: ProblemKind, id: &gix::oid, message: impl Into<Strin
         kind,
         message: message.into(),
     }
+}
+
+/// The object a problem made by [`object_problem`] is about.
+pub fn problem_object(problem: &Problem) -> Option<ObjectId> {
+    let hex = problem.path.strip_prefix("object ")?;
+    ObjectId::from_hex(hex.as_bytes()).ok()
 }
 
 /// Merges what a per-pack collector gathered into the main collector.

@@ -28,15 +28,56 @@ struct RefTip {
     peeled: Option<ObjectId>,
 }
 
-fn refs(repo: &gix::Repository) -> Vec<RefTip> {
+/// Every ref (and a detached HEAD), and why the list may be incomplete.
+struct Refs {
+    tips: Vec<RefTip>,
+    /// Set when some refs could not be read (a corrupt `packed-refs`): a
+    /// finding no readable ref reaches may still be reachable, so its
+    /// reachability is unknown, not "unreachable".
+    unreadable: Option<String>,
+}
+
+impl Refs {
+    /// Reachability of something these refs (by name) reach.
+    fn reachable(&self, names: &[String]) -> Option<bool> {
+        if !names.is_empty() {
+            Some(true)
+        } else if self.unreadable.is_some() {
+            None
+        } else {
+            Some(false)
+        }
+    }
+}
+
+fn refs(repo: &gix::Repository) -> Refs {
     let mut out = Vec::new();
-    let Ok(platform) = repo.references() else {
-        return out;
+    let mut unreadable = None;
+    let iter = repo
+        .references()
+        .map_err(|err| super::describe(&err))
+        .and_then(|platform| {
+            // `all()` borrows the platform: collect while it lives.
+            let all = platform.all().map_err(|err| super::describe(&err))?;
+            Ok(all
+                .map(|r| r.map_err(|err| super::describe(&err)))
+                .collect::<Vec<_>>())
+        });
+    let references = match iter {
+        Ok(references) => references,
+        Err(err) => {
+            unreadable = Some(err);
+            Vec::new()
+        }
     };
-    let Ok(iter) = platform.all() else {
-        return out;
-    };
-    for reference in iter.flatten() {
+    for reference in references {
+        let reference = match reference {
+            Ok(reference) => reference,
+            Err(err) => {
+                unreadable.get_or_insert(err);
+                continue;
+            }
+        };
         let name = reference.name().as_bstr().to_string();
         let direct = reference.target().try_id().map(|id| id.to_owned());
         let mut reference = reference;
@@ -58,7 +99,10 @@ fn refs(repo: &gix::Repository) -> Vec<RefTip> {
             }
         }
     }
-    out
+    Refs {
+        tips: out,
+        unreadable,
+    }
 }
 
 /// The commit graph of every commit the audit saw.
@@ -304,7 +348,25 @@ pub fn attribute_audit(
         &mut containment,
         &mut problem,
     );
-    let tips = refs(repo);
+    let refs = refs(repo);
+    if let Some(err) = &refs.unreadable {
+        // gix quotes the bad line: repository content, so no escapes and
+        // no key reach the terminal through it.
+        let err: String = err
+            .chars()
+            .take(300)
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let err = crate::finding::redact_key_shapes(&err);
+        problem(Problem {
+            path: "refs".to_string(),
+            kind: crate::scan::ProblemKind::Error,
+            message: format!(
+                "refs unreadable: reachability unknown ({err}); findings no readable ref reaches are marked `reachable: null`, not unreachable; repair the refs (e.g. `packed-refs`) and scan again"
+            ),
+        });
+    }
+    let tips = &refs.tips;
     let children = graph.children();
     let unattributed: Vec<ObjectId> = targets
         .iter()
@@ -330,23 +392,23 @@ pub fn attribute_audit(
                 let intro = target_index.get(&object).and_then(|&t| first[t].as_ref());
                 if let Some((_, _, index, intro_path)) = intro {
                     describe_commit(repo, commits[*index].id, git);
-                    git.refs = reaching_refs(&graph, &children, &tips, *index, &mut reach_cache);
+                    git.refs = reaching_refs(&graph, &children, tips, *index, &mut reach_cache);
                     path = Some(intro_path.clone());
                 } else if let Some(staged_path) = staged.get(&object) {
                     // Staged but never committed: the index keeps it alive.
                     git.refs = vec!["index".to_string()];
                     path = Some(staged_path.clone());
                 }
-                git.reachable = !git.refs.is_empty();
+                git.reachable = refs.reachable(&git.refs);
                 git.at_head = at_head.as_ref().map(|keys| keys.contains(&fingerprint));
             }
             SourceKind::GitCommit => {
                 describe_commit(repo, object, git);
                 if let Some(&index) = graph.index.get(&object) {
                     git.refs =
-                        reaching_refs(&graph, &children, &tips, index as usize, &mut reach_cache);
+                        reaching_refs(&graph, &children, tips, index as usize, &mut reach_cache);
                 }
-                git.reachable = !git.refs.is_empty();
+                git.reachable = refs.reachable(&git.refs);
             }
             SourceKind::GitTag => {
                 git.refs = tips
@@ -354,7 +416,7 @@ pub fn attribute_audit(
                     .filter(|t| t.direct == Some(object))
                     .map(|t| t.name.clone())
                     .collect();
-                git.reachable = !git.refs.is_empty();
+                git.reachable = refs.reachable(&git.refs);
             }
             _ => {}
         }
@@ -413,11 +475,13 @@ pub fn fold_versions(findings: &mut Vec<Finding>, ranks: &Ranks) -> usize {
 }
 
 /// Attributes findings of a range scan: the introducing commit is already
-/// known from the diffs; the refs are the range's tip.
+/// known from the diffs; the refs are the range's tips. "At HEAD" means the
+/// repository's HEAD, as in the audit, not the range's tip: scanning
+/// `main..feature` while on main asks whether main still has the key.
 pub fn attribute_range(
     repo: &gix::Repository,
     introduced: &HashMap<ObjectId, (ObjectId, String)>,
-    head: &str,
+    tips: &[String],
     findings: &mut [Finding],
     mut problem: impl FnMut(Problem),
 ) {
@@ -426,14 +490,9 @@ pub fn attribute_range(
     }
     let targets = hit_blobs(findings);
     let mut containment = Containment::new(repo, &targets);
-    let tip = repo.rev_parse_single(head).ok().and_then(|id| {
-        let commit = id.object().ok()?.peel_to_commit().ok()?;
-        let tree = commit.tree_id().ok()?.detach();
-        Some((commit.id, tree))
-    });
     let at_head = keys_at_head(
         repo,
-        tip,
+        head_tree(repo),
         &targets,
         findings,
         &mut containment,
@@ -446,8 +505,9 @@ pub fn attribute_range(
         let source = finding.location.source;
         let fingerprint = finding.fingerprint.clone();
         let git = super::ensure_provenance(finding);
-        git.refs = vec![head.to_string()];
-        git.reachable = true;
+        git.refs = tips.to_vec();
+        // Reachable from the range's tips, by construction.
+        git.reachable = Some(true);
         match source {
             SourceKind::GitBlob => {
                 if let Some((commit, _)) = introduced.get(&object) {

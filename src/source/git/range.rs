@@ -1,4 +1,5 @@
-//! Commit ranges for CI: what the commits in `BASE..HEAD` introduced.
+//! Commit ranges for CI: what the commits in `BASE..HEAD` (or any
+//! [`Range`] of tips and hidden commits) introduced.
 //!
 //! Each commit in the range is diffed against every parent (all parents of a
 //! merge, so content written while resolving a conflict is seen; the empty
@@ -13,9 +14,9 @@ use anyhow::bail;
 use gix::ObjectId;
 use rayon::prelude::*;
 
-use super::{object_problem, object_provenance, tree, Request};
+use super::{object_problem, object_provenance, tree, Range, Request};
 use crate::finding::SourceKind;
-use crate::scan::{Blob, Collector, ProblemKind, Scanner};
+use crate::scan::{Blob, Collector, Problem, ProblemKind, Scanner};
 
 pub struct Outcome {
     /// blob -> (introducing commit, path)
@@ -46,27 +47,47 @@ fn resolve(repo: &gix::Repository, spec: &str, what: &str) -> anyhow::Result<Obj
     }
 }
 
-/// Scans the blobs and messages introduced by `base..head`.
-pub fn scan(
-    repo: &mut gix::Repository,
-    base: &str,
-    head: &str,
-    request: &Request,
-    scanner: &Scanner,
-    collector: &Collector,
-) -> anyhow::Result<Outcome> {
-    super::tune_for_random_reads(repo);
-    let repo = &*repo;
-    let base_id = resolve(repo, base, "--since-commit")?;
-    let head_id = resolve(repo, head, "--branch")?;
-    let mut notes = Vec::new();
+/// What a range introduced, found from commits and trees alone (no blob is
+/// read), so the CI backfill of a partial clone can ask the same question
+/// the scan does.
+struct Walked {
+    /// Commits in the range.
+    commits: usize,
+    introduced: HashMap<ObjectId, (ObjectId, String)>,
+    /// Introduced blobs, oldest introduction first.
+    order: Vec<ObjectId>,
+    /// Commits whose messages are scanned.
+    messages: Vec<ObjectId>,
+    /// Commits whose parents are missing locally (shallow clone).
+    parentless: usize,
+}
+
+/// Walks the range's commits (oldest first) and diffs each against every
+/// parent. Damage is reported through `problem`; only a range that cannot
+/// be resolved at all is an error.
+fn walk(
+    repo: &gix::Repository,
+    range: &Range,
+    problem: &mut dyn FnMut(Problem),
+) -> anyhow::Result<Walked> {
+    let label = range.label();
+    let tips = range
+        .tips
+        .iter()
+        .map(|spec| resolve(repo, spec, "range head"))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let hidden = range
+        .hidden
+        .iter()
+        .map(|spec| resolve(repo, spec, "range base"))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let walk = repo
-        .rev_walk([head_id])
-        .with_hidden([base_id])
+        .rev_walk(tips)
+        .with_hidden(hidden)
         .all()
         .map_err(|err| {
             anyhow::anyhow!(
-                "cannot walk {base}..{head}: {}",
+                "cannot walk {label}: {}",
                 crate::source::git::describe(&err)
             )
         })?;
@@ -75,14 +96,14 @@ pub fn scan(
         match info {
             Ok(info) => commits.push(info.id),
             Err(err) => {
-                collector.problem(
-                    format!("{base}..{head}"),
-                    ProblemKind::Error,
-                    format!(
+                problem(Problem {
+                    path: label.clone(),
+                    kind: ProblemKind::Error,
+                    message: format!(
                         "history walk stopped early: {}",
                         crate::source::git::describe(&err)
                     ),
-                );
+                });
                 break;
             }
         }
@@ -90,32 +111,35 @@ pub fn scan(
     // Oldest first, so a blob is credited to the first commit introducing it.
     commits.reverse();
 
-    let mut introduced: HashMap<ObjectId, (ObjectId, String)> = HashMap::new();
-    let mut order: Vec<ObjectId> = Vec::new();
-    let mut messages: Vec<ObjectId> = Vec::new();
-    let mut parentless = 0usize;
+    let mut walked = Walked {
+        commits: commits.len(),
+        introduced: HashMap::new(),
+        order: Vec::new(),
+        messages: Vec::new(),
+        parentless: 0,
+    };
     for id in &commits {
         let commit = match repo.find_commit(*id) {
             Ok(commit) => commit,
             Err(err) => {
-                collector.problem(
-                    format!("object {id}"),
+                problem(object_problem(
                     ProblemKind::Error,
+                    id,
                     format!(
-                        "unreadable commit in {base}..{head}: {}",
+                        "unreadable commit in {label}: {}",
                         crate::source::git::describe(&err)
                     ),
-                );
+                ));
                 continue;
             }
         };
-        messages.push(*id);
+        walked.messages.push(*id);
         let Ok(tree_id) = commit.tree_id().map(|t| t.detach()) else {
-            collector.problem(
-                format!("object {id}"),
+            problem(object_problem(
                 ProblemKind::Error,
-                "commit without a readable tree".to_string(),
-            );
+                id,
+                "commit without a readable tree",
+            ));
             continue;
         };
         let parents: Vec<ObjectId> = commit.parent_ids().map(|p| p.detach()).collect();
@@ -132,7 +156,7 @@ pub fn scan(
             }
         }
         if parent_trees.is_empty() || parent_trees.iter().any(Option::is_none) {
-            parentless += usize::from(!parents.is_empty());
+            walked.parentless += usize::from(!parents.is_empty());
             parent_trees = vec![None];
         }
         // A merge introduces only what differs from *every* parent (what a
@@ -149,7 +173,7 @@ pub fn scan(
                 tree_id,
                 id,
                 &mut |blob, path| added.push((blob, path)),
-                &mut |p| collector.problem(p.path, p.kind, p.message),
+                &mut *problem,
             );
             per_parent.push(added);
         }
@@ -160,21 +184,61 @@ pub fn scan(
             .collect();
         for (blob, path) in per_parent.into_iter().next().unwrap_or_default() {
             if others.iter().all(|set| set.contains(&(blob, path.clone()))) {
-                introduced.entry(blob).or_insert_with(|| {
-                    order.push(blob);
+                walked.introduced.entry(blob).or_insert_with(|| {
+                    walked.order.push(blob);
                     (*id, path)
                 });
             }
         }
     }
+    Ok(walked)
+}
+
+/// The objects a scan of `range` would need and the repository lacks: trees
+/// the walk could not read, then blobs the range introduced that are not
+/// here. What a partial clone must fetch for the scan to be complete; reads
+/// commits and trees, never blobs.
+pub fn missing_objects(repo: &mut gix::Repository, range: &Range) -> anyhow::Result<Vec<ObjectId>> {
+    super::tune_for_random_reads(repo);
+    let repo = &*repo;
+    let mut missing = Vec::new();
+    let walked = walk(repo, range, &mut |p| {
+        missing.extend(super::problem_object(&p));
+    })?;
+    missing.extend(walked.order.iter().filter(|id| !repo.has_object(id)));
+    missing.sort();
+    missing.dedup();
+    Ok(missing)
+}
+
+/// Scans the blobs and messages introduced by the range.
+pub fn scan(
+    repo: &mut gix::Repository,
+    range: &Range,
+    request: &Request,
+    scanner: &Scanner,
+    collector: &Collector,
+) -> anyhow::Result<Outcome> {
+    super::tune_for_random_reads(repo);
+    let repo = &*repo;
+    let Walked {
+        commits,
+        introduced,
+        order,
+        messages,
+        parentless,
+    } = walk(repo, range, &mut |p| {
+        collector.problem(p.path, p.kind, p.message)
+    })?;
+    let mut notes = Vec::new();
     if parentless > 0 {
         notes.push(format!(
             "{parentless} commit(s) in the range have parents missing locally (shallow clone); their whole tree was scanned"
         ));
     }
     notes.push(format!(
-        "range {base}..{head}: {} commit(s), {} new blob(s)",
-        commits.len(),
+        "range {}: {commits} commit(s), {} new blob(s)",
+        range.label(),
         order.len()
     ));
 
