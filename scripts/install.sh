@@ -192,7 +192,10 @@ if [ "$check" = pinned ]; then
   fi
   say "$archive: SHA-256 matches the pinned checksum"
 else
-  if ! gh attestation verify "$work/$archive" --repo "$attest_repo" >&2; then
+  # Built by this repository's release workflow, not merely by someone who
+  # could attest in its name from another workflow.
+  if ! gh attestation verify "$work/$archive" --repo "$attest_repo" \
+    --signer-workflow "$attest_repo/.github/workflows/release.yml" >&2; then
     die "$archive: build attestation could not be verified for $attest_repo. Not installed."
   fi
   say "$archive: build attestation verified ($attest_repo)"

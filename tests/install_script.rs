@@ -9,100 +9,15 @@
 mod common;
 mod release_server;
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use release_server::ReleaseServer;
-use sha2::{Digest, Sha256};
+use release_server::{path_with, publish, stand_ins, ReleaseServer};
 
-const VERSION: &str = env!("CARGO_PKG_VERSION");
-const TARGET: &str = "x86_64-unknown-linux-musl";
+use release_server::{TARGET, VERSION};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn write_exe(path: &Path, text: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
-}
-
-/// A release host tree `DIR/site/OWNER/vastleaks/releases/download/vV/ARCHIVE`
-/// whose archive holds `vastleaks-V-TARGET/vastleaks`: a launcher for the
-/// binary these tests built (so the installed program really scans, and the
-/// archive stays small). Returns the base URL path and the archive's SHA-256.
-fn publish(dir: &Path, target: &str) -> (String, String) {
-    let base = "/OWNER/vastleaks/releases/download";
-    let stage = dir
-        .join("stage")
-        .join(format!("vastleaks-{VERSION}-{target}"));
-    write_exe(
-        &stage.join("vastleaks"),
-        &format!(
-            "#!/bin/sh\nexec '{}' \"$@\"\n",
-            env!("CARGO_BIN_EXE_vastleaks")
-        ),
-    );
-    let release = dir
-        .join("site")
-        .join(&base[1..])
-        .join(format!("v{VERSION}"));
-    std::fs::create_dir_all(&release).unwrap();
-    let archive = release.join(format!("vastleaks-{VERSION}-{target}.tar.gz"));
-    let status = Command::new("tar")
-        .arg("-czf")
-        .arg(&archive)
-        .arg("-C")
-        .arg(dir.join("stage"))
-        .arg(format!("vastleaks-{VERSION}-{target}"))
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let sum = Sha256::digest(std::fs::read(&archive).unwrap());
-    (base.to_string(), format!("{sum:x}"))
-}
-
-/// Stand-ins on PATH: `cargo` records its arguments and "installs" a
-/// binary into `--root`; `gh` records its arguments and exits FAKE_GH_EXIT;
-/// `uname` answers FAKE_UNAME_S / FAKE_UNAME_M when set.
-fn stand_ins(dir: &Path) -> PathBuf {
-    let bin = dir.join("fake-bin");
-    write_exe(
-        &bin.join("cargo"),
-        "#!/bin/sh\n\
-         echo \"$*\" >> \"$FAKE_LOG\"\n\
-         root=\n\
-         while [ $# -gt 0 ]; do [ \"$1\" = --root ] && root=$2; shift; done\n\
-         mkdir -p \"$root/bin\" && printf '#!/bin/sh\\necho built-from-source\\n' > \"$root/bin/vastleaks\"\n\
-         chmod +x \"$root/bin/vastleaks\"\n",
-    );
-    write_exe(
-        &bin.join("gh"),
-        "#!/bin/sh\necho \"gh $*\" >> \"$FAKE_LOG\"\nexit \"${FAKE_GH_EXIT:-1}\"\n",
-    );
-    let real_uname = String::from_utf8(
-        Command::new("sh")
-            .args(["-c", "command -v uname"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap();
-    write_exe(
-        &bin.join("uname"),
-        &format!(
-            "#!/bin/sh\n\
-             case $1 in\n\
-               -s) [ -n \"$FAKE_UNAME_S\" ] && {{ echo \"$FAKE_UNAME_S\"; exit 0; }} ;;\n\
-               -m) [ -n \"$FAKE_UNAME_M\" ] && {{ echo \"$FAKE_UNAME_M\"; exit 0; }} ;;\n\
-             esac\n\
-             exec '{}' \"$@\"\n",
-            real_uname.trim()
-        ),
-    );
-    bin
 }
 
 struct Setup {
@@ -166,12 +81,6 @@ impl Setup {
         }
         cmd.output().expect("sh runs")
     }
-}
-
-fn path_with(dir: &Path) -> std::ffi::OsString {
-    let mut paths = vec![dir.to_path_buf()];
-    paths.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap()));
-    std::env::join_paths(paths).unwrap()
 }
 
 fn stderr(out: &Output) -> String {
@@ -380,7 +289,9 @@ fn attestation_decides_when_no_checksum_is_pinned() {
     assert!(!setup.dest().join("bin").exists());
     assert!(
         setup.log().starts_with("gh attestation verify ")
-            && setup.log().trim_end().ends_with("--repo OWNER/vastleaks"),
+            && setup.log().trim_end().ends_with(
+                "--repo OWNER/vastleaks --signer-workflow OWNER/vastleaks/.github/workflows/release.yml"
+            ),
         "{}",
         setup.log()
     );
