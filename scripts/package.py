@@ -26,6 +26,7 @@ import io
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tarfile
@@ -80,7 +81,8 @@ def write_archive(top, out):
             for path in files:
                 info = zipfile.ZipInfo(str(path.relative_to(top.parent)).replace(os.sep, "/"),
                                        date_time=(2023, 11, 14, 22, 13, 20))
-                info.external_attr = (0o755 if os.access(path, os.X_OK) else 0o644) << 16
+                mode = 0o755 if os.access(path, os.X_OK) else 0o644
+                info.external_attr = (stat.S_IFREG | mode) << 16
                 info.compress_type = zipfile.ZIP_DEFLATED
                 z.writestr(info, path.read_bytes())
     else:
@@ -151,7 +153,8 @@ def write_wheel(binary, version, platform, out, compress=True):
     with zipfile.ZipFile(path, "w", method) as z:
         for member, data, mode in members:
             info = zipfile.ZipInfo(member, date_time=(2023, 11, 14, 22, 13, 20))
-            info.external_attr = mode << 16
+            # S_IFREG too: pip restores the executable bit only for regular files.
+            info.external_attr = (stat.S_IFREG | mode) << 16
             info.compress_type = method
             z.writestr(info, data)
     return path

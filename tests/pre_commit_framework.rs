@@ -172,7 +172,7 @@ fn try_repo_against_this_checkout() {
     assert!(ok, "clean staged content passes: {output}");
 }
 
-/// Both hooks run the same staged scan, once per commit; only the way the
+/// Every hook runs the same staged scan, once per commit; only the way the
 /// binary is provided differs. (Parsed by hand: a flat list of maps.)
 #[test]
 fn hooks_file_declares_both_hooks() {
@@ -201,10 +201,22 @@ fn hooks_file_declares_both_hooks() {
             .cloned()
             .unwrap_or_default()
     };
-    assert_eq!(hooks.len(), 2);
-    for (id, language) in [("vastleaks", "rust"), (HOOK, "system")] {
+    assert_eq!(hooks.len(), 4);
+    for (id, language) in [
+        ("vastleaks", "python"),
+        ("vastleaks-cargo", "rust"),
+        (HOOK, "system"),
+        ("vastleaks-docker", "docker_image"),
+    ] {
         assert_eq!(field(id, "language"), language);
-        assert_eq!(field(id, "entry"), "vastleaks scan --staged");
+        let entry = field(id, "entry");
+        if language == "docker_image" {
+            // The image of this version, whose entrypoint is vastleaks.
+            let version = format!(":{} scan --staged", env!("CARGO_PKG_VERSION"));
+            assert!(entry.ends_with(&version), "{entry}");
+        } else {
+            assert_eq!(entry, "vastleaks scan --staged");
+        }
         assert_eq!(field(id, "pass_filenames"), "false");
         assert_eq!(field(id, "stages"), "[pre-commit]");
     }
