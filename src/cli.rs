@@ -34,6 +34,10 @@ pub enum Command {
     Ci(CiArgs),
     /// Scan, verify, and revoke the keys that are live (dry run unless --yes).
     Revoke(RevokeArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), every subcommand included.
+    Man,
 }
 
 /// Everything that decides what is scanned and how it is reported. Shared by
@@ -295,6 +299,14 @@ pub enum CiMode {
     Auto,
     Full,
     Range,
+}
+
+/// `vastleaks completions SHELL`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Parses `123`, `64K`, `100M`, `2G` (binary units).
