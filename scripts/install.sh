@@ -107,7 +107,8 @@ sha256() {
 # The pinned sum for $version/$target, or nothing.
 pinned_sum() {
   [ -f "$checksums" ] || return 0
-  while read -r v t sum _rest; do
+  # `|| [ -n "$v" ]`: a last line without a newline still counts.
+  while read -r v t sum _rest || [ -n "$v" ]; do
     case $v in '#'* | '') continue ;; esac
     if [ "$v" = "$version" ] && [ "$t" = "$target" ]; then
       echo "$sum"
