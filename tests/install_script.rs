@@ -413,3 +413,30 @@ fn detects_this_machine() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// A pinned table whose last line has no newline (as an editor may leave
+/// it) still pins that line: it used to be skipped, leaving the archive
+/// unverifiable.
+#[test]
+fn last_pinned_line_without_newline_counts() {
+    let setup = Setup::new();
+    let table = setup.dir.path().join("no-newline.txt");
+    std::fs::write(&table, format!("{VERSION} {TARGET} {}", setup.sum)).unwrap();
+    let out = setup.run(
+        &[
+            "--version",
+            VERSION,
+            "--mode",
+            "binary",
+            "--base-url",
+            &setup.base_url,
+            "--checksums",
+            table.to_str().unwrap(),
+            "--target",
+            TARGET,
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("matches the pinned checksum"));
+}
