@@ -12,7 +12,7 @@
 # ghcr.io/OWNER/vastleaks:VERSION. The pre-commit hook `vastleaks-docker` runs it.
 
 # --- build: a static binary, from the locked dependencies -------------------
-FROM rust:1.95-alpine3.22 AS build
+FROM rust:1.95-alpine3.23 AS build
 # musl-dev: the C runtime ring's assembly links against.
 # hadolint ignore=DL3018
 RUN apk add --no-cache musl-dev
@@ -27,7 +27,7 @@ RUN cargo build --locked --profile dist \
     && /usr/local/bin/vastleaks --version
 
 # --- run: the binary, git and CA certificates, as an unprivileged user --------
-FROM alpine:3.22
+FROM alpine:3.23
 # The Alpine release (pinned by the tag) fixes the package versions' series;
 # patch releases of git and the CA bundle are wanted, so they are not pinned.
 # hadolint ignore=DL3018
