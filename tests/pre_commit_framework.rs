@@ -2,9 +2,11 @@
 //! framework (`pip install pre-commit`; `.ci/run` installs it).
 //!
 //! The `vastleaks-system` hook is used: it runs the binary cargo built for
-//! these tests (put first on PATH). The `language: rust` hook runs the same
-//! entry after building the crate with `cargo install` inside pre-commit, a
-//! release build of several minutes, so it is not part of the test suite.
+//! these tests (put first on PATH). The `vastleaks-cargo` hook (`language:
+//! rust`) runs the same entry after building the crate with `cargo install`
+//! inside pre-commit, a release build of several minutes, so it is not part
+//! of the test suite; the default `vastleaks` hook (the binary wheel) is run
+//! by tests/wheel.rs.
 //!
 //! Set VASTLEAKS_SKIP_PRE_COMMIT=1 to skip these tests on a machine without
 //! pre-commit; otherwise a missing pre-commit is a failure, not a pass.
