@@ -47,3 +47,23 @@ fn man_page_is_roff_and_documents_subcommands() {
     // Options of nested subcommands are documented too.
     assert!(stdout.contains("event\\-path"), "ci github's options");
 }
+
+/// `vastleaks completions bash | head -1` must not panic when the reader
+/// goes away: a closed pipe is an ordinary write error (exit 2).
+#[test]
+fn closed_pipe_is_an_error_not_a_panic() {
+    for args in [&["completions", "bash"][..], &["man"][..]] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vastleaks"))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the read end before the program writes.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    }
+}

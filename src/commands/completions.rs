@@ -11,10 +11,14 @@ use super::Exit;
 use crate::cli::{Cli, CompletionsArgs};
 
 /// Writes the completion script for the requested shell to standard output.
+/// The script is built in memory first: `clap_complete::generate` panics on
+/// a write error, and a closed pipe (`| head`) must be an error, not a panic.
 pub fn completions(args: &CompletionsArgs) -> anyhow::Result<Exit> {
     let mut command = Cli::command();
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "vastleaks", &mut script);
     let mut out = io::stdout().lock();
-    clap_complete::generate(args.shell, &mut command, "vastleaks", &mut out);
+    out.write_all(&script)?;
     out.flush()?;
     Ok(Exit::Clean)
 }
