@@ -7,6 +7,7 @@
 pub mod ci;
 pub mod cli;
 pub mod commands;
+pub mod decode;
 pub mod finding;
 pub mod gitcli;
 pub mod matcher;

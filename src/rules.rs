@@ -80,6 +80,13 @@ pub struct Rule {
     /// Must also match within `near_distance` bytes of the match.
     pub near: Option<String>,
     pub near_distance: usize,
+    /// The request the match belongs to must go to a host this pattern
+    /// matches (see [`crate::matcher`]'s request targets): a Bearer token is
+    /// a Vast key only when it is sent to the Vast API, not to an instance.
+    pub target: Option<String>,
+    /// No finding when this pattern matches the line the key is on (prose
+    /// that talks about a digest *of* a key, say).
+    pub not_on_line: Option<String>,
     /// The pattern uses `{KEY_BASE64}`: matches are base64 to decode.
     pub base64: bool,
     pub examples: Vec<Example>,
@@ -127,6 +134,8 @@ struct RawRule {
     path: Option<Spanned<String>>,
     near: Option<Spanned<String>>,
     near_distance: Option<usize>,
+    target: Option<Spanned<String>>,
+    not_on_line: Option<Spanned<String>>,
     #[serde(default)]
     examples: Vec<Example>,
     #[serde(default)]
@@ -241,6 +250,8 @@ impl RuleSet {
             };
             let path = optional(raw.path, "path")?;
             let near = optional(raw.near, "near")?;
+            let target = optional(raw.target, "target")?;
+            let not_on_line = optional(raw.not_on_line, "not_on_line")?;
             set.rules.push(Rule {
                 origin: format!("{file}:{}", line_of(text, id_offset)),
                 id,
@@ -251,6 +262,8 @@ impl RuleSet {
                 path,
                 near,
                 near_distance: raw.near_distance.unwrap_or(400),
+                target,
+                not_on_line,
                 base64,
                 examples: raw.examples,
                 negative_examples: raw.negative_examples,

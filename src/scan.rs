@@ -44,6 +44,9 @@ impl Scanner {
     /// returned too, marked [`Suppression::Inline`]: they do not count, but
     /// they stay visible.
     pub fn scan_bytes(&self, blob: &Blob<'_>) -> Vec<Finding> {
+        if let Some(findings) = crate::decode::scan_utf16(self, blob) {
+            return findings;
+        }
         let matches = self.matcher.find(blob.bytes, blob.path);
         if matches.is_empty() {
             return Vec::new();
@@ -80,6 +83,7 @@ impl Scanner {
                     offset: found.key.start,
                     length: found.key.len(),
                     binary,
+                    encoding: None,
                 },
                 git: None,
                 verification: None,
