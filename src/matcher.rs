@@ -203,6 +203,7 @@ impl Matcher {
 
     fn run_rule(&self, index: usize, haystack: &[u8], span: Range<usize>, found: &mut Vec<Match>) {
         let rule = &self.compiled()[index];
+        let mut last_decision: Option<target::Decision> = None;
         let input = Input::new(haystack).span(span);
         for caps in rule.pattern.captures_iter(input) {
             let Some(key) = caps.get_group(rule.key_group) else {
@@ -237,8 +238,19 @@ impl Matcher {
                 }
             }
             if let Some(target) = &rule.target {
-                let distance = self.rules[index].near_distance;
-                if !target::request_goes_to(haystack, key.clone(), target, distance) {
+                let reuse = last_decision
+                    .as_ref()
+                    .filter(|d| d.statement.contains(&key.start));
+                let decision = match reuse {
+                    Some(decision) => decision.clone(),
+                    None => {
+                        let distance = self.rules[index].near_distance;
+                        target::Decision::new(haystack, key.clone(), target, distance)
+                    }
+                };
+                let goes = decision.goes_to_target;
+                last_decision = Some(decision);
+                if !goes {
                     continue;
                 }
             }
@@ -251,12 +263,19 @@ impl Matcher {
     }
 }
 
-/// The line holding `offset`, without its line break.
+/// The line holding `offset`, without its line break, and at most
+/// [`LINE_REACH`] bytes to either side (a minified file's one huge line must
+/// not be searched again for every match on it).
 fn line_around(haystack: &[u8], offset: usize) -> Range<usize> {
-    let start = memchr::memrchr(b'\n', &haystack[..offset]).map_or(0, |i| i + 1);
-    let end = memchr::memchr(b'\n', &haystack[offset..]).map_or(haystack.len(), |i| offset + i);
+    let from = offset.saturating_sub(LINE_REACH);
+    let to = offset.saturating_add(LINE_REACH).min(haystack.len());
+    let start = memchr::memrchr(b'\n', &haystack[from..offset]).map_or(from, |i| from + i + 1);
+    let end = memchr::memchr(b'\n', &haystack[offset..to]).map_or(to, |i| offset + i);
     start..end
 }
+
+/// How far [`line_around`] looks.
+const LINE_REACH: usize = 512;
 
 /// Decodes base64 that should hold a key; `None` unless it decodes to exactly
 /// 64 lowercase hex digits (most 88-character base64 runs are something else).

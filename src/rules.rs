@@ -368,6 +368,20 @@ mod tests {
     }
 
     #[test]
+    fn invalid_target_and_line_patterns_name_their_line() {
+        let rule = "[[rule]]\nid = \"x\"\nname = \"n\"\ndescription = \"d\"\nconfidence = \"high\"\npattern = 'vast={KEY}'\n";
+        for (field, line) in [("target", 7), ("not_on_line", 7)] {
+            let text = format!("{rule}{field} = 'vast('\n");
+            let err = RuleSet::parse(&text, "r.toml").unwrap_err();
+            assert_eq!(err.line, line, "{err}");
+            assert!(err.message.contains(field), "{err}");
+        }
+        let ok = format!("{rule}target = 'console\\.vast\\.ai'\nnot_on_line = 'sha256'\n");
+        let set = RuleSet::parse(&ok, "r.toml").unwrap();
+        assert!(set.rules()[0].target.is_some() && set.rules()[0].not_on_line.is_some());
+    }
+
+    #[test]
     fn toml_syntax_error_names_line() {
         let text = "[[rule]]\nid = \"x\"\nname = \n";
         let err = RuleSet::parse(text, "bad.toml").unwrap_err();

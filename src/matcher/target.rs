@@ -29,16 +29,42 @@ use regex_automata::meta::Regex;
 use regex_automata::Input;
 
 /// How far a statement may reach before and after the token.
-const LIMIT: usize = 2048;
+const LIMIT: usize = 1024;
 
 /// True when the request holding `at` goes to a host `target` matches.
-pub(crate) fn request_goes_to(
+#[cfg(test)]
+fn request_goes_to(haystack: &[u8], at: Range<usize>, target: &Regex, distance: usize) -> bool {
+    Decision::new(haystack, at, target, distance).goes_to_target
+}
+
+/// The verdict for one token, and the statement it was found in: another
+/// token in the same statement gets the same verdict without a second look
+/// (a file of thousands of Bearer lines must not cost thousands of walks).
+#[derive(Clone, Debug)]
+pub(crate) struct Decision {
+    pub statement: Range<usize>,
+    pub goes_to_target: bool,
+}
+
+impl Decision {
+    pub(crate) fn new(haystack: &[u8], at: Range<usize>, target: &Regex, distance: usize) -> Self {
+        let statement = statement(haystack, at.clone());
+        let goes_to_target = decide(haystack, at, statement.clone(), target, distance);
+        Decision {
+            statement,
+            goes_to_target,
+        }
+    }
+}
+
+fn decide(
     haystack: &[u8],
     at: Range<usize>,
+    statement: Range<usize>,
     target: &Regex,
     distance: usize,
 ) -> bool {
-    let mentions = mentions(haystack, statement(haystack, at.clone()), target);
+    let mentions = mentions_in_window(haystack, statement, target);
     if mentions.iter().any(|m| m.is_target) {
         return true;
     }
@@ -69,10 +95,6 @@ struct Mention {
     is_target: bool,
     /// A host name without scheme or header (never a non-target).
     bare: bool,
-}
-
-fn mentions(haystack: &[u8], span: Range<usize>, target: &Regex) -> Vec<Mention> {
-    mentions_in_window(haystack, span, target)
 }
 
 /// Every URL and `Host:` header in `span` (a target when `target` matches
