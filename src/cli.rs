@@ -10,12 +10,28 @@ use crate::report::Format;
 use crate::verify::retry::parse_duration;
 use crate::verify::FailOn;
 
+/// The one exit policy (src/outcome.rs), as every help text states it.
+const EXIT_CODES: &str = "Exit codes: 1 findings (that --fail-on counts); 2 an incomplete scan (part of it could not be read, or every input was skipped; --allow-incomplete accepts it) or an error; 0 otherwise.";
+
+/// `--version` (long form): what a bug report needs to reproduce a build.
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\ncommit: ",
+    env!("VASTLEAKS_COMMIT"),
+    "\ntarget: ",
+    env!("VASTLEAKS_TARGET"),
+    "\nrules: ",
+    env!("CARGO_PKG_VERSION"),
+    " (built in)"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "vastleaks",
     version,
+    long_version = LONG_VERSION,
     about = "Finds, verifies and revokes leaked Vast.ai API keys in files and git history.",
-    after_help = "Exit codes: 0 clean, 1 findings, 2 error (usage, unreadable input, bad configuration)."
+    after_help = EXIT_CODES
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -25,6 +41,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan files, standard input or git history for Vast API keys.
+    #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
     /// List or check the detection rules.
     Rules(RulesArgs),
@@ -33,6 +50,9 @@ pub enum Command {
     /// Run as a CI step: decide from the CI's environment what to scan, scan it, report for the CI.
     Ci(CiArgs),
     /// Scan, verify, and revoke the keys that are live (dry run unless --yes).
+    #[command(
+        after_help = "Exit codes: 1 a live key was not revoked; 2 an incomplete scan or an error; 0 otherwise."
+    )]
     Revoke(RevokeArgs),
 }
 
@@ -52,13 +72,25 @@ pub struct ScanArgs {
     #[arg(long, short = 'L')]
     pub follow: bool,
 
-    /// Worker threads (default: number of cores).
-    #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
+    /// Worker threads; 0 (the default) uses every core.
+    #[arg(
+        long,
+        short = 'j',
+        value_name = "N",
+        default_value_t = 0,
+        hide_default_value = true
+    )]
     pub jobs: usize,
 
-    /// Skip (and report) files larger than this; accepts K, M, G suffixes.
+    /// Skip (and report) files larger than this: 500K, 100M, 1G, 10MiB (powers of 2) or 10kB, 10MB, 10k (powers of 10).
     #[arg(long, value_name = "SIZE", default_value = "100M", value_parser = parse_size)]
     pub max_file_size: u64,
+
+    /// Exit 0 even when part of the scan could not be read or every input was
+    /// skipped (by default such a scan exits 2: it cannot vouch for what it
+    /// did not read).
+    #[arg(long)]
+    pub allow_incomplete: bool,
 
     /// Extra rule file (TOML); rules with an existing id replace the built-in one. Repeatable.
     #[arg(long = "rules", value_name = "FILE")]
@@ -67,6 +99,19 @@ pub struct ScanArgs {
     /// Suppress every key found in this earlier JSON report.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+
+    /// Do not honour `vastleaks:allow` / `gitleaks:allow` markers: a pull
+    /// request can add a marker next to its own key (the finding is shown as
+    /// suppressed either way; with this option it counts).
+    #[arg(long)]
+    pub no_inline_allow: bool,
+
+    /// Which suppressions count in a range scan: `all` (default; those the
+    /// range adds are listed for review), or `base-only`: only the ignore
+    /// file and baseline as they are at the range's base, and no inline
+    /// markers (they sit in the change under review).
+    #[arg(long, value_enum, value_name = "WHICH", default_value_t = SuppressionSources::All)]
+    pub suppressions: SuppressionSources,
 
     /// Ignore file to use instead of `.vastleaksignore` at each scan root.
     #[arg(long, value_name = "FILE")]
@@ -79,9 +124,16 @@ pub struct ScanArgs {
     pub git: bool,
 
     /// Scan the staged content (index entries that differ from HEAD), as a
-    /// pre-commit hook. The default when PRE_COMMIT=1 and no mode is given.
+    /// pre-commit hook. The default when PRE_COMMIT=1 and no mode is given
+    /// (then `pre-commit run --from-ref A --to-ref B` scans the range A..B).
     #[arg(long)]
     pub staged: bool,
+
+    /// Scan the PATHs as files even under PRE_COMMIT=1 (for a hook that
+    /// checks the files pre-commit passes, as `pre-commit run --all-files` and
+    /// CI do).
+    #[arg(long, conflicts_with_all = ["staged", "git", "since_commit"])]
+    pub files: bool,
 
     /// Scan only what commits after BASE introduced (BASE..--branch); implies --git.
     #[arg(long, value_name = "BASE", conflicts_with = "staged")]
@@ -114,9 +166,13 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub verify_jobs: usize,
 
-    /// Timeout per API request (e.g. 10, 10s, 500ms).
+    /// Total time per API request: connect, headers and body (e.g. 10, 10s, 500ms).
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub verify_timeout: Duration,
+
+    /// Time for the whole verification, retries and waits included (e.g. 5m, 90s); keys not checked by then are `unknown (deadline)`.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub verify_deadline: Duration,
 
     /// Retries after a 429, 5xx, timeout or network error, before reporting `unknown`.
     #[arg(long, value_name = "N", default_value_t = 3)]
@@ -167,6 +223,12 @@ pub struct RevokeArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SuppressionSources {
+    All,
+    BaseOnly,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ProgressWhen {
     Auto,
     Always,
@@ -175,6 +237,7 @@ pub enum ProgressWhen {
 
 /// How results are shown.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Output")]
 pub struct OutputArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
@@ -195,6 +258,12 @@ pub struct OutputArgs {
     /// Print nothing on standard error but errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+
+    /// The pre-commit hook id this runs as, for the `SKIP=ID` advice when a
+    /// commit is blocked (pre-commit does not tell a hook its id; each hook's
+    /// `entry` passes it).
+    #[arg(long, value_name = "ID", hide = true)]
+    pub hook_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -297,24 +366,32 @@ pub enum CiMode {
     Range,
 }
 
-/// Parses `123`, `64K`, `100M`, `2G` (binary units).
+/// Parses a size as people type it: `123`; `64K`, `100M`, `2G` and
+/// `64KiB`, `100MiB`, `2GiB` (powers of 2, as in earlier versions); `64k`,
+/// `64kB`, `100MB`, `2GB` (powers of 10, as disk vendors and `ls --si` write).
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let text = text.trim();
-    let (digits, multiplier) = match text.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => {
-            let multiplier = match c.to_ascii_uppercase() {
-                'K' => 1 << 10,
-                'M' => 1 << 20,
-                'G' => 1 << 30,
-                _ => return Err(format!("unknown size suffix {c:?}: use K, M or G")),
-            };
-            (&text[..i], multiplier)
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, suffix) = text.split_at(split);
+    let multiplier: u64 = match suffix.trim_start() {
+        "" | "B" | "b" => 1,
+        "K" | "KiB" | "Ki" => 1 << 10,
+        "M" | "m" | "MiB" | "Mi" => 1 << 20,
+        "G" | "g" | "GiB" | "Gi" => 1 << 30,
+        "k" | "kB" | "KB" => 1_000,
+        "MB" => 1_000_000,
+        "GB" => 1_000_000_000,
+        other => {
+            return Err(format!(
+                "unknown size unit {other:?}: use K, M, G or KiB, MiB, GiB (powers of 2), or k, kB, MB, GB (powers of 10)"
+            ))
         }
-        _ => (text, 1),
     };
     let value: u64 = digits
         .parse()
-        .map_err(|_| format!("{text:?} is not a size like 500K, 100M or 1G"))?;
+        .map_err(|_| format!("{text:?} is not a size like 500K, 100M, 1G or 10MB"))?;
     value
         .checked_mul(multiplier)
         .ok_or_else(|| format!("{text:?} is too large"))
@@ -329,6 +406,15 @@ mod tests {
         assert_eq!(parse_size("123"), Ok(123));
         assert_eq!(parse_size("64K"), Ok(65536));
         assert_eq!(parse_size("100m"), Ok(100 << 20));
+        assert_eq!(parse_size("10MB"), Ok(10_000_000));
+        assert_eq!(parse_size("10k"), Ok(10_000));
+        assert_eq!(parse_size("10kB"), Ok(10_000));
+        assert_eq!(parse_size("10MiB"), Ok(10 << 20));
+        assert_eq!(parse_size("10KiB"), Ok(10 << 10));
+        assert_eq!(parse_size("10K"), Ok(10 << 10));
+        assert_eq!(parse_size("2GB"), Ok(2_000_000_000));
+        assert!(parse_size("MB").is_err());
+        assert!(parse_size("99999999999999G").is_err());
         assert!(parse_size("1X").is_err());
         assert!(parse_size("lots").is_err());
     }

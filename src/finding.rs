@@ -53,32 +53,10 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// Replaces every run of exactly 64 lowercase hex digits in `text` by its
-/// redacted form. For free text that reports repeat, such as a commit summary:
-/// a message that leaked a key must not leak it again through the report.
+/// Replaces every key-shaped run in `text` by its redacted form; see
+/// [`crate::untrusted::redact_keys`], which owns the rule.
 pub fn redact_key_shapes(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let is_hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
-    let mut out = String::with_capacity(text.len());
-    let mut copied = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        if !is_hex(bytes[i]) {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < bytes.len() && is_hex(bytes[i]) {
-            i += 1;
-        }
-        if i - start == 64 {
-            out.push_str(&text[copied..start]);
-            out.push_str(&Secret::new(&text[start..i]).redacted());
-            copied = i;
-        }
-    }
-    out.push_str(&text[copied..]);
-    out
+    crate::untrusted::redact_keys(text).into_owned()
 }
 
 /// Content-keyed identity of a key: the first 16 hex digits of
@@ -208,6 +186,7 @@ pub enum UnknownReason {
     TwoFactorRequired,
     InsufficientScope,
     UnexpectedResponse,
+    Deadline,
 }
 
 impl fmt::Display for UnknownReason {

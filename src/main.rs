@@ -9,7 +9,11 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(exit) => exit.into(),
         Err(err) => {
-            eprintln!("vastleaks: error: {err:#}");
+            // Errors quote paths, refs and git's own messages: untrusted text.
+            eprintln!(
+                "vastleaks: error: {}",
+                vastleaks::untrusted::line(&format!("{err:#}"))
+            );
             Exit::Error.into()
         }
     }

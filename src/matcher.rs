@@ -30,6 +30,10 @@ const WINDOW_BEFORE: usize = 640;
 /// How far after a keyword hit a match may end (config sections put the key
 /// a few lines below the `[vast]` header).
 const WINDOW_AFTER: usize = 1024;
+/// The longest stretch of bytes one keyword hit makes the rules look at: a
+/// match (and so the key in it) lies within one such stretch. Streamed input
+/// derives its window overlap from it (`crate::scan`).
+pub const HIT_SPAN: usize = WINDOW_BEFORE + KEYWORD.len() + WINDOW_AFTER;
 
 /// A key found by a rule: byte offsets of the 64 hex digits.
 #[derive(Clone, Debug, PartialEq, Eq)]

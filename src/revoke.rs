@@ -28,8 +28,10 @@ pub const DELETE_INTERVAL: Duration = Duration::from_secs(2);
 pub enum Action {
     /// A DELETE was sent.
     Revoke,
-    /// Planned only (dry run or declined).
+    /// Planned only (dry run).
     DryRun,
+    /// Asked on the terminal, and the answer was no (or quit).
+    Declined,
     /// Nothing to do or not safe to do.
     Skip,
 }

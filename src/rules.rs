@@ -146,6 +146,8 @@ struct RawRule {
 #[derive(Clone, Debug, Default)]
 pub struct RuleSet {
     rules: Vec<Rule>,
+    /// Ids of built-in rules replaced by a rule file.
+    replaced_builtin: Vec<String>,
 }
 
 impl RuleSet {
@@ -177,10 +179,10 @@ impl RuleSet {
     /// Reads and validates one rule file.
     pub fn load(path: &Path) -> Result<RuleSet, RuleError> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|err| RuleError {
+        let text = crate::config_file::read(path).map_err(|err| RuleError {
             file: name.clone(),
             line: 0,
-            message: format!("cannot read rule file: {err}"),
+            message: format!("rule file {err}"),
         })?;
         RuleSet::parse(&text, &name)
     }
@@ -203,7 +205,7 @@ impl RuleSet {
         };
         let raw: RuleFile = toml::from_str(text).map_err(|err| {
             let offset = err.span().map(|s| s.start).unwrap_or(0);
-            error_at(offset, err.message().to_string())
+            error_at(offset, elide_quoted(err.message()))
         })?;
         if raw.rule.is_empty() {
             return Err(error_at(0, "no [[rule]] tables found".to_string()));
@@ -277,10 +279,28 @@ impl RuleSet {
     pub fn extend(&mut self, other: RuleSet) {
         for rule in other.rules {
             match self.rules.iter_mut().find(|r| r.id == rule.id) {
-                Some(existing) => *existing = rule,
+                Some(existing) => {
+                    if existing.builtin {
+                        self.replaced_builtin.push(rule.id.clone());
+                    }
+                    *existing = rule
+                }
                 None => self.rules.push(rule),
             }
         }
+    }
+
+    /// Built-in rules that a `--rules` file replaced, with where: said in
+    /// every report, because a rule file kept in the scanned repository could
+    /// otherwise redefine a built-in rule to match nothing, silently.
+    pub fn replaced_builtins(&self) -> Vec<(String, String)> {
+        self.replaced_builtin
+            .iter()
+            .filter_map(|id| {
+                let rule = self.get(id)?;
+                Some((id.clone(), rule.origin.clone()))
+            })
+            .collect()
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -329,6 +349,29 @@ pub(crate) fn compile(pattern: &str) -> Result<regex_automata::meta::Regex, Stri
                 .trim()
                 .to_string()
         })
+}
+
+/// A parser message with quoted values elided: the TOML parser quotes the
+/// text it choked on, and a rule file from the scanned tree must be reported
+/// by line, not echoed.
+fn elide_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut inside = false;
+    for c in message.chars() {
+        match c {
+            '"' if inside => {
+                out.push_str("...\"");
+                inside = false;
+            }
+            '"' => {
+                out.push('"');
+                inside = true;
+            }
+            _ if inside => {}
+            c => out.push(c),
+        }
+    }
+    crate::untrusted::escape_controls(&out).into_owned()
 }
 
 fn line_of(text: &str, offset: usize) -> usize {

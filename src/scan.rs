@@ -5,17 +5,19 @@
 //! become findings, so every input gets the same line/column rules, the same
 //! inline-allow handling and the same binary marking.
 
+mod locate;
+pub mod stream;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use serde::Serialize;
 
-use crate::finding::{Finding, Location, SourceKind, Suppression};
-use crate::matcher::Matcher;
+use crate::finding::{Finding, Location, SourceKind};
+use crate::matcher::{Match, Matcher};
 
-/// Markers that suppress a finding on their line. `gitleaks:allow` is honoured
-/// so teams moving from gitleaks keep their annotations.
-const ALLOW_MARKERS: [&[u8]; 2] = [b"vastleaks:allow", b"gitleaks:allow"];
+pub use locate::ALLOW_MARKERS;
+pub use stream::{StreamOptions, StreamOutcome, DEFAULT_WINDOW};
 
 /// How many leading bytes decide whether content is binary (as git does).
 const BINARY_SNIFF: usize = 8000;
@@ -40,9 +42,10 @@ impl Scanner {
         &self.matcher
     }
 
-    /// Scans one input. Findings on a line with an inline allow marker are
-    /// returned too, marked [`Suppression::Inline`]: they do not count, but
-    /// they stay visible.
+    /// Scans one input held in memory. Findings on a line with an inline
+    /// allow marker are returned too, marked
+    /// [`crate::finding::Suppression::Inline`]: they do not count, but they
+    /// stay visible. Linear in the input, however many findings a line has.
     pub fn scan_bytes(&self, blob: &Blob<'_>) -> Vec<Finding> {
         if let Some(findings) = crate::decode::scan_utf16(self, blob) {
             return findings;
@@ -51,81 +54,50 @@ impl Scanner {
         if matches.is_empty() {
             return Vec::new();
         }
-        let binary = memchr::memchr(0, &blob.bytes[..blob.bytes.len().min(BINARY_SNIFF)]).is_some();
+        let mut tracker = stream::Tracker::new();
         let mut findings = Vec::with_capacity(matches.len());
-        let mut lines = LineCounter::new(blob.bytes);
-        for found in matches {
-            let (line, column, line_range) = lines.locate(found.key.start);
-            let line_bytes = &blob.bytes[line_range];
-            let suppression = ALLOW_MARKERS
-                .iter()
-                .find(|marker| memchr::memmem::find(line_bytes, marker).is_some())
-                .map(|marker| Suppression::Inline {
-                    marker: String::from_utf8_lossy(marker).into_owned(),
-                });
-            let rule = &self.matcher.rules()[found.rule];
-            // The key is 64 ASCII hex digits, guaranteed by the key pattern.
-            let key = found.decoded.unwrap_or_else(|| {
-                String::from_utf8_lossy(&blob.bytes[found.key.clone()]).into_owned()
-            });
-            let secret = crate::finding::Secret::new(key);
-            findings.push(Finding {
-                rule_id: rule.id.clone(),
-                rule_name: rule.name.clone(),
-                confidence: rule.confidence,
-                fingerprint: secret.fingerprint(),
-                secret,
-                location: Location {
-                    source: blob.source,
-                    path: blob.path.map(str::to_string),
-                    line,
-                    column,
-                    offset: found.key.start,
-                    length: found.key.len(),
-                    binary,
-                    encoding: None,
-                },
-                git: None,
-                verification: None,
-                suppression,
-            });
-        }
+        tracker.window(
+            self,
+            blob,
+            matches,
+            0,
+            blob.bytes.len() as u64,
+            &mut findings,
+        );
+        tracker.finish(&mut findings);
         findings
     }
-}
 
-/// Computes line and column for increasing offsets without rescanning.
-struct LineCounter<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-    line: usize,
-    line_start: usize,
-}
-
-impl<'a> LineCounter<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
-        LineCounter {
-            bytes,
-            pos: 0,
-            line: 1,
-            line_start: 0,
+    /// The finding for `found`, a match in `blob` whose key starts at
+    /// absolute offset `offset` of its input. Line, column and suppression
+    /// are filled in by the line cursor.
+    fn finding(&self, blob: &Blob<'_>, found: &Match, offset: u64, binary: bool) -> Finding {
+        let rule = &self.matcher.rules()[found.rule];
+        // The key is 64 ASCII hex digits, guaranteed by the key pattern.
+        let key = found.decoded.clone().unwrap_or_else(|| {
+            String::from_utf8_lossy(&blob.bytes[found.key.clone()]).into_owned()
+        });
+        let secret = crate::finding::Secret::new(key);
+        Finding {
+            rule_id: rule.id.clone(),
+            rule_name: rule.name.clone(),
+            confidence: rule.confidence,
+            fingerprint: secret.fingerprint(),
+            secret,
+            location: Location {
+                source: blob.source,
+                path: blob.path.map(str::to_string),
+                line: 0,
+                column: 0,
+                offset: usize::try_from(offset).unwrap_or(usize::MAX),
+                length: found.key.len(),
+                binary,
+                encoding: None,
+            },
+            git: None,
+            verification: None,
+            suppression: None,
         }
-    }
-
-    /// `(line, column, byte range of the line)` for `offset`, which must not
-    /// be smaller than the previous call's.
-    fn locate(&mut self, offset: usize) -> (usize, usize, std::ops::Range<usize>) {
-        for nl in memchr::memchr_iter(b'\n', &self.bytes[self.pos..offset]) {
-            self.line += 1;
-            self.line_start = self.pos + nl + 1;
-        }
-        self.pos = offset;
-        let prefix = &self.bytes[self.line_start..offset];
-        // Count characters, not bytes: skip UTF-8 continuation bytes.
-        let column = prefix.iter().filter(|&&b| b & 0xC0 != 0x80).count() + 1;
-        let line_end =
-            memchr::memchr(b'\n', &self.bytes[offset..]).map_or(self.bytes.len(), |i| offset + i);
-        (self.line, column, self.line_start..line_end)
     }
 }
 
@@ -173,6 +145,26 @@ impl Collector {
         if !findings.is_empty() {
             lock(&self.findings).extend(findings);
         }
+    }
+
+    /// Scans a stream in windows (see [`Scanner::scan_stream`]), recording
+    /// findings as they come and handing each batch to `on_findings` too
+    /// (to print them at once). Counts as one input.
+    pub fn scan_stream(
+        &self,
+        scanner: &Scanner,
+        reader: &mut dyn std::io::Read,
+        origin: (SourceKind, Option<&str>),
+        options: StreamOptions,
+        on_findings: &mut dyn FnMut(&[Finding]),
+    ) -> StreamOutcome {
+        let outcome = scanner.scan_stream(reader, origin, options, &mut |batch| {
+            on_findings(&batch);
+            lock(&self.findings).extend(batch);
+        });
+        self.scanned.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(outcome.bytes, Ordering::Relaxed);
+        outcome
     }
 
     pub fn add_findings(&self, findings: Vec<Finding>) {

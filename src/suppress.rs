@@ -12,6 +12,7 @@ use anyhow::Context;
 use globset::{Glob, GlobMatcher};
 use serde::Serialize;
 
+use crate::config_file::{self, ConfigFileError};
 use crate::finding::{redact_key_shapes, Finding, Fingerprint, Suppression};
 
 /// The ignore file looked up at each scan root.
@@ -74,34 +75,35 @@ impl Suppressions {
             let mut fields = content.split_whitespace();
             let fp_text = fields.next().unwrap_or_default();
             let glob_text = fields.next();
-            // The message echoes what the user wrote: a key pasted here by
-            // mistake must not be printed back in full.
-            let error = |message: String| IgnoreFileError {
+            // Messages name the file and line, never what the line holds:
+            // the file comes from the scanned tree, and it could hold a key
+            // pasted by mistake or anything else not meant to be printed.
+            let error = |message: &str| IgnoreFileError {
                 file: file.to_string(),
                 line,
-                message: redact_key_shapes(&message),
+                message: message.to_string(),
             };
             if fields.next().is_some() {
-                errors.push(error("expected `FINGERPRINT [PATH-GLOB]`".to_string()));
+                errors.push(error("expected `FINGERPRINT [PATH-GLOB]`"));
                 continue;
             }
             let Some(fingerprint) = Fingerprint::parse(fp_text) else {
                 if redact_key_shapes(fp_text) != fp_text {
-                    errors.push(error(format!(
-                        "{fp_text} looks like a full API key, not a fingerprint: replace it with the 16-digit fingerprint printed in reports (and if it is a real key, revoke it: it is in this file)"
-                    )));
+                    errors.push(error(
+                        "this looks like a full API key, not a fingerprint: replace it with the 16-digit fingerprint printed in reports (and if it is a real key, revoke it: it is in this file)",
+                    ));
                     continue;
                 }
-                errors.push(error(format!(
-                    "{fp_text:?} is not a fingerprint (16 lowercase hex digits, as printed in reports)"
-                )));
+                errors.push(error(
+                    "not a fingerprint (expected 16 lowercase hex digits, as printed in reports)",
+                ));
                 continue;
             };
             let glob = match glob_text.map(|g| Glob::new(g).map(|g| g.compile_matcher())) {
                 None => None,
                 Some(Ok(glob)) => Some(glob),
                 Some(Err(err)) => {
-                    errors.push(error(format!("invalid path glob: {err}")));
+                    errors.push(error(&format!("invalid path glob ({})", err.kind())));
                     continue;
                 }
             };
@@ -116,15 +118,16 @@ impl Suppressions {
         errors
     }
 
-    /// Reads the ignore file at `path` if it exists.
-    pub fn load_ignore_file(&mut self, path: &Path) -> anyhow::Result<Vec<IgnoreFileError>> {
-        let text = match std::fs::read_to_string(path) {
+    /// Reads the ignore file at `path` if it exists (see
+    /// [`crate::config_file`] for what is refused).
+    pub fn load_ignore_file(
+        &mut self,
+        path: &Path,
+    ) -> Result<Vec<IgnoreFileError>, ConfigFileError> {
+        let text = match config_file::read(path) {
             Ok(text) => text,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(err) => {
-                return Err(err)
-                    .with_context(|| format!("cannot read ignore file {}", path.display()))
-            }
+            Err(ConfigFileError::NotFound) => return Ok(Vec::new()),
+            Err(err) => return Err(err),
         };
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Ok(self.add_ignore_file(&text, &crate::source::files::display_path(path), &base))
@@ -133,16 +136,24 @@ impl Suppressions {
     /// Loads a baseline: a JSON report from an earlier run. Its fingerprints
     /// are suppressed wherever they appear.
     pub fn load_baseline(&mut self, path: &Path) -> anyhow::Result<usize> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("--baseline {}: cannot read; pass a JSON report written by `vastleaks scan --format json`", path.display()))?;
-        let json: serde_json::Value = serde_json::from_str(&text).with_context(|| {
-            format!(
-                "--baseline {}: not JSON; pass a report written by `vastleaks scan --format json`",
-                path.display()
+        let text = config_file::read(path)
+            .with_context(|| format!("--baseline {}: cannot use it; pass a JSON report written by `vastleaks scan --format json`", path.display()))?;
+        self.add_baseline(&text, &crate::source::files::display_path(path))
+    }
+
+    /// Adds the fingerprints of a baseline report's text; `name` says where
+    /// it came from (a path, or `REV:path` for a committed one).
+    pub fn add_baseline(&mut self, text: &str, name: &str) -> anyhow::Result<usize> {
+        // serde_json's messages can quote the text; say where, not what.
+        let json: serde_json::Value = serde_json::from_str(text).map_err(|err| {
+            anyhow::anyhow!(
+                "--baseline {name}:{}:{}: not valid JSON; pass a report written by `vastleaks scan --format json`",
+                err.line(),
+                err.column()
             )
         })?;
         let findings = json.get("findings").and_then(|f| f.as_array()).with_context(|| {
-            format!("--baseline {}: no \"findings\" array; pass a report written by `vastleaks scan --format json`", path.display())
+            format!("--baseline {name}: no \"findings\" array; pass a report written by `vastleaks scan --format json`")
         })?;
         let mut added = 0;
         for finding in findings {
@@ -154,15 +165,39 @@ impl Suppressions {
                 added += usize::from(self.baseline.insert(fp));
             }
         }
-        self.baseline_file = crate::source::files::display_path(path);
+        self.baseline_file = name.to_string();
         if added == 0 && !findings.is_empty() {
             anyhow::bail!(
-                "--baseline {}: none of its {} findings has a vastleaks fingerprint (16 hex digits); pass a report written by `vastleaks scan --format json`",
-                path.display(),
+                "--baseline {name}: none of its {} findings has a vastleaks fingerprint (16 hex digits); pass a report written by `vastleaks scan --format json`",
                 findings.len()
             );
         }
         Ok(added)
+    }
+
+    /// Whether these suppressions (say, as they were at a range's base)
+    /// already held what suppressed `finding`: the same ignore entry
+    /// (fingerprint and glob) or the same baseline fingerprint. An inline
+    /// marker is never "already held" here: it sits in the scanned change.
+    pub fn already_had(&self, finding: &Finding, tip: &Suppressions) -> bool {
+        match &finding.suppression {
+            Some(Suppression::IgnoreFile { file, line }) => {
+                let Some(entry) = tip
+                    .entries
+                    .iter()
+                    .find(|e| &e.file == file && e.line == *line)
+                else {
+                    return false;
+                };
+                let glob = entry.glob.as_ref().map(|g| g.glob().glob());
+                self.entries.iter().any(|e| {
+                    e.fingerprint == entry.fingerprint
+                        && e.glob.as_ref().map(|g| g.glob().glob()) == glob
+                })
+            }
+            Some(Suppression::Baseline { .. }) => self.baseline.contains(&finding.fingerprint),
+            _ => false,
+        }
     }
 
     /// Splits findings into kept and suppressed (marked with what suppressed

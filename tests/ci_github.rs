@@ -409,11 +409,19 @@ fn shallow_checkout_that_cannot_fetch_fails_with_the_fix() {
     let summary = files.path().join("summary.md");
     let output = ci(&checkout, "push", &event, &[])
         .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_ACTIONS", "true")
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.starts_with("::error title=vastleaks::"), "{stdout}");
+    // Outside Actions, no workflow command: the error is on stderr only.
+    let outside = ci(&checkout, "push", &event, &[])
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap();
+    assert_eq!(outside.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&outside.stdout).contains("::error"));
     assert!(stdout.contains("fetch-depth: 0"), "{stdout}");
     let summary = std::fs::read_to_string(&summary).unwrap();
     assert!(

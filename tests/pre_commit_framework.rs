@@ -125,6 +125,11 @@ fn installed_framework_hook_blocks_staged_keys_only() {
     git_in(&repo, home, &["add", "app.env"]);
     let (ok, output) = git_in(&repo, home, &["commit", "-m", "leak"]);
     assert_blocked_with_redacted_key(ok, &output, 1);
+    // The skip advice names the hook id in use, through the real framework.
+    assert!(
+        output.contains(&format!("SKIP={HOOK} git commit")),
+        "{output}"
+    );
 
     // 2. A clean file: the commit passes.
     git_in(&repo, home, &["rm", "-q", "--cached", "app.env"]);
@@ -201,11 +206,56 @@ fn hooks_file_declares_both_hooks() {
             .cloned()
             .unwrap_or_default()
     };
-    assert_eq!(hooks.len(), 2);
+    assert_eq!(hooks.len(), 3);
     for (id, language) in [("vastleaks", "rust"), (HOOK, "system")] {
         assert_eq!(field(id, "language"), language);
-        assert_eq!(field(id, "entry"), "vastleaks scan --staged");
+        // Each hook names its own id, for the `SKIP=ID` advice.
+        assert_eq!(
+            field(id, "entry"),
+            format!("vastleaks scan --staged --hook-id {id}")
+        );
         assert_eq!(field(id, "pass_filenames"), "false");
         assert_eq!(field(id, "stages"), "[pre-commit]");
     }
+}
+
+/// `pre-commit run --all-files` stages nothing: the staged hook must say it
+/// checked nothing, the files hook must find the committed key, and
+/// `--from-ref/--to-ref` must scan that range.
+#[test]
+fn all_files_and_ref_ranges_are_no_false_green() {
+    if !pre_commit_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let (hooks, rev) = hooks_repo(dir.path());
+    let repo = init_repo(&dir.path().join("app"));
+    let config = format!(
+        "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: {HOOK}\n        verbose: true\n      - id: vastleaks-files\n",
+        hooks.display()
+    );
+    let base = commit_file(&repo, ".pre-commit-config.yaml", &config, "config");
+    commit_file(
+        &repo,
+        "deploy/app.env",
+        &key_line(4),
+        "a key committed without the hook",
+    );
+
+    let (ok, output) = pre_commit(&repo, home, &["run", "--all-files"]);
+    assert!(!ok, "the files hook finds the committed key: {output}");
+    assert!(output.contains(&redacted(&key(4))), "{output}");
+    assert!(
+        output.contains("nothing was checked"),
+        "the staged hook says so: {output}"
+    );
+
+    let (ok, output) = pre_commit(
+        &repo,
+        home,
+        &["run", HOOK, "--from-ref", &base, "--to-ref", "HEAD"],
+    );
+    assert!(!ok, "the range holds the key: {output}");
+    assert!(output.contains(&redacted(&key(4))), "{output}");
 }

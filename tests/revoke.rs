@@ -411,7 +411,7 @@ fn asks_per_key_on_a_terminal() {
         })
         .unwrap();
     let screen = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(screen.matches("[y/N]").count(), 2, "{screen}");
+    assert_eq!(screen.matches("[q]uit:").count(), 2, "{screen}");
     let records: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("audit.json")).unwrap()).unwrap();
     let outcome = |key: &str| {
@@ -439,4 +439,114 @@ fn scan_only_report_options_are_refused() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--fail-on apply to `vastleaks scan`"));
     assert_eq!(api.count("DELETE", "/", None), 0);
+}
+
+#[test]
+fn a_fingerprint_typo_is_an_error_not_a_silent_success() {
+    let api = FakeVast::start();
+    let (_main, leaked) = account(&api);
+    let dir = TempDir::new().unwrap();
+    write_env_files(dir.path(), &[("a.env", &leaked)]);
+    let output = revoke(&api, &dir, &["--yes", "--fingerprint", "0123456789abcdef"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("--fingerprint 0123456789abcdef: no such key"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!api.is_deleted(&leaked), "nothing may be revoked");
+}
+
+/// Runs `revoke` on a pseudo-terminal (util-linux `script`), typing `input`
+/// with a pause between lines; returns the screen and the audit records.
+fn revoke_on_terminal(
+    api: &FakeVast,
+    dir: &TempDir,
+    input: &[&str],
+) -> (String, serde_json::Value) {
+    let bin = assert_cmd::cargo::cargo_bin("vastleaks");
+    let command = format!(
+        "{} revoke {} --api-url {} --color never --format json -o {}",
+        bin.display(),
+        dir.path().display(),
+        api.url,
+        dir.path().join("audit.json").display()
+    );
+    let output = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_remove("VAST_URL")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().unwrap();
+            for line in input {
+                std::thread::sleep(Duration::from_millis(300));
+                stdin.write_all(line.as_bytes())?;
+            }
+            std::thread::sleep(Duration::from_millis(300));
+            drop(stdin);
+            child.wait_with_output()
+        })
+        .unwrap();
+    let screen = String::from_utf8_lossy(&output.stdout).into_owned();
+    let records = serde_json::from_slice(&std::fs::read(dir.path().join("audit.json")).unwrap())
+        .unwrap_or_else(|e| panic!("{e}: {screen}"));
+    (screen, records)
+}
+
+#[test]
+fn terminal_answers_are_checked_and_each_result_shown_at_once() {
+    let api = FakeVast::start();
+    let a = api.add_live("tty-a", 3, 1);
+    let b = api.add_live("tty-b", 3, 2);
+    let c = api.add_live("tty-c", 3, 3);
+    let dir = TempDir::new().unwrap();
+    write_env_files(dir.path(), &[("a.env", &a), ("b.env", &b), ("c.env", &c)]);
+    // "maybe" is asked again; "y" revokes a; then Ctrl-D ends the session.
+    let (screen, records) = revoke_on_terminal(&api, &dir, &["maybe\n", "y\n", "\x04"]);
+    assert!(screen.contains("Please answer y, n, a or q."), "{screen}");
+    // The same envelope as scan's JSON report.
+    assert_eq!(records["version"], 1);
+    assert_eq!(records["tool"]["name"], "vastleaks");
+    let revoked_at = screen.find("revoked: key").expect("a's result is shown");
+    let second_prompt = screen.rfind("[q]uit:").unwrap();
+    assert!(
+        revoked_at < second_prompt,
+        "result before the next question: {screen}"
+    );
+    let outcome = |key: &str| {
+        let record = records["audit"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["fingerprint"] == fingerprint(key))
+            .unwrap()
+            .clone();
+        (record["action"].clone(), record["outcome"].clone())
+    };
+    assert_eq!(outcome(&a).1, "revoked", "{screen}");
+    assert_eq!(
+        outcome(&b),
+        ("declined".into(), "declined".into()),
+        "{screen}"
+    );
+    assert_eq!(
+        outcome(&c),
+        ("declined".into(), "declined".into()),
+        "{screen}"
+    );
+    assert!(api.is_deleted(&a) && !api.is_deleted(&b) && !api.is_deleted(&c));
+    assert!(!screen.contains("declined: declined"), "{screen}");
+
+    // "a" revokes this key and every later one without asking again.
+    let api = FakeVast::start();
+    let d = api.add_live("tty-d", 4, 1);
+    let e = api.add_live("tty-e", 4, 2);
+    let dir = TempDir::new().unwrap();
+    write_env_files(dir.path(), &[("d.env", &d), ("e.env", &e)]);
+    let (screen, _) = revoke_on_terminal(&api, &dir, &["a\n"]);
+    assert_eq!(screen.matches("[q]uit:").count(), 1, "{screen}");
+    assert!(api.is_deleted(&d) && api.is_deleted(&e), "{screen}");
 }

@@ -662,7 +662,19 @@ fn invalid_rules_file_names_file_and_line() {
         .assert()
         .code(2)
         .stderr(
-            predicate::str::contains("--rules missing.toml: cannot read")
+            predicate::str::contains("--rules missing.toml: rule file not found")
                 .and(predicate::str::contains("missing.toml:0").not()),
         );
+}
+
+#[test]
+fn long_version_names_commit_target_and_rules() {
+    let output = vastleaks().arg("--version").output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success());
+    for field in ["commit: ", "target: ", "rules: "] {
+        assert!(text.contains(field), "{text}");
+    }
+    let short = vastleaks().arg("-V").output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&short.stdout).lines().count(), 1);
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use fake_vast::{
     assert_no_leaks, fingerprint, key_from_seed, outcomes, vastleaks, write_env_files, Catcher,
-    FakeVast, Mode,
+    FakeVast, Mode, Trickle,
 };
 use tempfile::TempDir;
 
@@ -639,4 +639,282 @@ fn a_key_in_vast_url_is_not_echoed() {
         .unwrap();
     assert_eq!(help.status.code(), Some(0));
     assert_no_leaks(&help, &[&key]);
+}
+
+/// Writes one `.env` file per key into a fresh directory, in key order.
+fn env_dir(keys: &[&str]) -> TempDir {
+    let dir = TempDir::new().unwrap();
+    let names: Vec<String> = (0..keys.len()).map(|i| format!("k{i:03}.env")).collect();
+    let files: Vec<(&str, &str)> = names
+        .iter()
+        .map(String::as_str)
+        .zip(keys.iter().copied())
+        .collect();
+    write_env_files(dir.path(), &files);
+    dir
+}
+
+/// A server dripping its answer one byte every 200 ms never trips a per-read
+/// timeout; `--verify-timeout` must bound the whole request (connect,
+/// headers and body), so the key is `unknown (timeout)` after two attempts
+/// of 1 s each, not after the whole drip.
+#[test]
+fn a_trickling_server_is_cut_by_the_request_timeout() {
+    let api = FakeVast::start();
+    let every = Duration::from_millis(200);
+    let body = api.add_live("trickle-body", 1, 1);
+    api.set_mode(
+        &body,
+        Mode::Trickle(Trickle {
+            every,
+            headers: false,
+        }),
+    );
+    let head = api.add_live("trickle-headers", 1, 2);
+    api.set_mode(
+        &head,
+        Mode::Trickle(Trickle {
+            every,
+            headers: true,
+        }),
+    );
+    let dir = env_dir(&[&body, &head]);
+    let started = std::time::Instant::now();
+    let output = vastleaks()
+        .arg("scan")
+        .arg(dir.path())
+        .args(fast(&api.url))
+        .args(["--verify-jobs", "2", "--format", "json"])
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let got = outcomes(&output.stdout);
+    for key in [&body, &head] {
+        assert_eq!(
+            got[&fingerprint(key)],
+            ("unknown".to_string(), Some("timeout".to_string())),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        // The first attempt and one retry.
+        assert_eq!(api.count("GET", "/api/v0/users/current/", Some(key)), 2);
+    }
+    // Two attempts of at most 1 s each: 2 s. Sanity guard only (4x + slack),
+    // far below the 30 s drip each attempt would take without the bound.
+    assert!(elapsed < Duration::from_secs(13), "took {elapsed:?}");
+    assert_no_leaks(&output, &[&body, &head]);
+    api.assert_clean_requests();
+}
+
+/// `--verify-deadline` bounds the whole verification phase: keys not
+/// checked, mid-request or waiting to retry when it runs out are `unknown
+/// (deadline)`, and keys not started are never sent.
+#[test]
+fn verify_deadline_bounds_the_whole_phase() {
+    let api = FakeVast::start();
+    // Asks for a wait within the 60 s cap but past the deadline.
+    let waiting = api.add_live("wait-past-deadline", 1, 100);
+    api.set_mode(
+        &waiting,
+        Mode::RateLimited {
+            remaining: 9,
+            headers: vec![("Retry-After".into(), "30".into())],
+        },
+    );
+    let slow: Vec<String> = (0..16)
+        .map(|i| {
+            let key = api.add_live(&format!("slow{i}"), 1, i);
+            api.set_mode(&key, Mode::Slow(Duration::from_secs(1)));
+            key
+        })
+        .collect();
+    let mut keys: Vec<&str> = vec![&waiting];
+    keys.extend(slow.iter().map(String::as_str));
+    let dir = env_dir(&keys);
+    let started = std::time::Instant::now();
+    let output = vastleaks()
+        .arg("scan")
+        .arg(dir.path())
+        .args(["--verify", "--api-url", &api.url])
+        .args(["--verify-timeout", "10s", "--verify-retries", "3"])
+        .args(["--verify-jobs", "2", "--verify-deadline", "2500ms"])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let got = outcomes(&output.stdout);
+    let deadline = ("unknown".to_string(), Some("deadline".to_string()));
+    assert_eq!(got[&fingerprint(&waiting)], deadline);
+    assert_eq!(
+        api.count("GET", "/api/v0/users/current/", Some(&waiting)),
+        1
+    );
+    let mut cut = 0;
+    for key in &slow {
+        let outcome = &got[&fingerprint(key)];
+        if *outcome == deadline {
+            cut += 1;
+        } else {
+            assert_eq!(outcome.0, "live", "{key}");
+        }
+    }
+    // 2 workers, 1 s per answer, 2.5 s: at most 5 answers fit.
+    assert!(cut >= 11, "only {cut} of 16 keys cut by the deadline");
+    let sent = api.count("GET", "/api/v0/users/current/", None);
+    assert!(
+        sent <= 8,
+        "{sent} requests: keys were sent after the deadline"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["summary"]["verification"]["unknown"], cut + 1);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--verify-deadline"), "{stderr}");
+    // Sanity guard only: the deadline plus slack, not 16 s of slow answers.
+    assert!(elapsed < Duration::from_secs(10), "took {elapsed:?}");
+    assert_no_leaks(&output, &keys);
+}
+
+/// Absurd rate-limit headers (a wait no clock can represent) must not
+/// panic: the key is `unknown (rate_limited)` without a retry, and the run
+/// ends with a normal report and exit code.
+#[test]
+fn absurd_rate_limit_headers_do_not_panic() {
+    let api = FakeVast::start();
+    let headers = [
+        ("X-RateLimit-Reset", "1e300"),
+        ("X-RateLimit-Reset", "10000000000000000000"),
+        (
+            "X-RateLimit-Reset",
+            "179769313486231570000000000000000000000",
+        ),
+        ("Retry-After", "99999999999999999999999999"),
+        ("Retry-After", "18446744073709551615"),
+    ];
+    let keys: Vec<String> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, (name, value))| {
+            let key = api.add_live(&format!("absurd{i}"), 1, i as i64);
+            api.set_mode(
+                &key,
+                Mode::RateLimited {
+                    remaining: 9,
+                    headers: vec![(name.to_string(), value.to_string())],
+                },
+            );
+            key
+        })
+        .collect();
+    let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let dir = env_dir(&refs);
+    for format in ["json", "human"] {
+        let output = vastleaks()
+            .arg("scan")
+            .arg(dir.path())
+            .args(["--verify", "--api-url", &api.url, "--verify-retries", "3"])
+            .args(["--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{output:?}");
+        assert_no_leaks(&output, &refs);
+        if format == "json" {
+            let got = outcomes(&output.stdout);
+            for key in &keys {
+                assert_eq!(
+                    got[&fingerprint(key)],
+                    ("unknown".to_string(), Some("rate_limited".to_string()))
+                );
+            }
+        } else {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(stderr.contains("0 live, 0 revoked, 5 unknown"), "{stderr}");
+        }
+    }
+    // Never retried (one request per run): the asked-for wait is over the cap.
+    for key in &keys {
+        assert_eq!(api.count("GET", "/api/v0/users/current/", Some(key)), 2);
+    }
+}
+
+/// `revoke` talks to the same API through the same client: a trickled key
+/// list is cut by `--verify-timeout` too, and nothing is deleted.
+#[test]
+fn revoke_calls_are_bounded_too() {
+    let api = FakeVast::start();
+    let leaked = api.add_live("revoke-trickle", 500, 11);
+    api.trickle_key_list(Trickle {
+        every: Duration::from_millis(200),
+        headers: false,
+    });
+    let dir = env_dir(&[&leaked]);
+    let started = std::time::Instant::now();
+    let output = vastleaks()
+        .arg("revoke")
+        .arg(dir.path())
+        .args(["--api-url", &api.url, "--yes", "--format", "json"])
+        .args(["--verify-timeout", "1s", "--verify-retries", "1"])
+        .args(["--verify-backoff", "10ms"])
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(api.count("DELETE", "/", None), 0);
+    assert!(!api.is_deleted(&leaked));
+    assert_eq!(api.count("GET", "/api/v0/auth/apikeys/", Some(&leaked)), 2);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        text.contains("cannot list the account's keys") && text.contains("--verify-timeout"),
+        "{text}"
+    );
+    assert!(elapsed < Duration::from_secs(13), "took {elapsed:?}");
+    assert_no_leaks(&output, &[&leaked]);
+}
+
+/// With `--progress always` the verifier shows keys checked / total and
+/// each wait before a retry as it happens, naming keys by fingerprint only.
+/// Without it (stderr is not a terminal here) stderr is as before.
+#[test]
+fn progress_shows_counts_and_waits_without_secrets() {
+    let api = FakeVast::start();
+    let limited = api.add_live("progress-limited", 1, 1);
+    api.set_mode(
+        &limited,
+        Mode::RateLimited {
+            remaining: 1,
+            headers: vec![("Retry-After".into(), "1".into())],
+        },
+    );
+    let live = api.add_live("progress-live", 1, 2);
+    let dir = env_dir(&[&limited, &live]);
+    let run = |extra: &[&str]| {
+        vastleaks()
+            .arg("scan")
+            .arg(dir.path())
+            .args(fast(&api.url))
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let shown = run(&["--progress", "always"]);
+    assert_eq!(shown.status.code(), Some(1), "{shown:?}");
+    let stderr = String::from_utf8_lossy(&shown.stderr);
+    let short = &fingerprint(&limited);
+    assert!(
+        stderr.contains(&format!("key {short}: HTTP 429")) && stderr.contains("waiting 1s"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("/2 keys checked"), "{stderr}");
+    assert_no_leaks(&shown, &[&limited, &live]);
+
+    let quiet = run(&[]);
+    let stderr = String::from_utf8_lossy(&quiet.stderr);
+    assert!(
+        !stderr.contains("waiting") && !stderr.contains("keys checked"),
+        "{stderr}"
+    );
 }

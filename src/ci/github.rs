@@ -21,8 +21,8 @@ use termcolor::NoColor;
 
 use super::plan::{self, Mode, Plan, Planner};
 use crate::cli::{CiGithubArgs, CiMode, ProgressWhen};
-use crate::commands::Exit;
 use crate::gitcli::Git;
+use crate::outcome::Exit;
 use crate::report::{self, Format, RenderOptions, Report, Summary};
 use crate::rules::RuleSet;
 
@@ -33,15 +33,18 @@ pub fn run(args: &CiGithubArgs) -> anyhow::Result<Exit> {
         // an annotation, not only the raw log. Best effort: the error itself
         // is what the step reports.
         let message = format!("{err:#}");
-        let _ = writeln!(
-            std::io::stdout(),
-            "::error title=vastleaks::{}",
-            crate::report::github::escape_data(&message)
-        );
+        // Workflow commands mean something only to the Actions runner.
+        if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
+            let _ = writeln!(
+                std::io::stdout(),
+                "::error title=vastleaks::{}",
+                crate::report::github::escape_data(&crate::untrusted::redact_keys(&message))
+            );
+        }
         if let Some(summary) = &args.step_summary {
             let text = format!(
                 "## vastleaks: the scan did not run\n\n{}\n",
-                crate::report::markdown::text(&message)
+                crate::report::markdown::text(&crate::untrusted::redact_keys(&message))
             );
             let _ = append(summary, text.as_bytes());
         }
@@ -83,9 +86,8 @@ fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
     let mut notes = vec![plan.reason().to_string()];
     if let Plan::Commits { commits, .. } = &plan {
         notes.push(format!(
-            "{} commit{} scanned",
-            commits.len(),
-            if commits.len() == 1 { "" } else { "s" }
+            "{} scanned",
+            report::plural(commits.len() as u64, "commit")
         ));
     }
     notes.extend(planner.fetched.iter().cloned());
@@ -99,7 +101,7 @@ fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
     }
 
     let sarif = sarif_path(args);
-    std::fs::write(&sarif, render(Format::Sarif, &report, &rules)?)
+    crate::report_file::write(&sarif, &render(Format::Sarif, &report, &rules)?)
         .with_context(|| format!("--sarif {}: cannot write the SARIF file", sarif.display()))?;
     if let Some(summary) = &args.step_summary {
         append(summary, &render(Format::Markdown, &report, &rules)?)
@@ -124,10 +126,7 @@ fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
         _ => crate::commands::scan::emit(&report, &rules, &args.scan.output)?,
     }
 
-    Ok(crate::commands::scan::exit_for(
-        &report,
-        args.scan.verify.fail_on,
-    ))
+    Ok(crate::commands::scan::exit_for(&report, &args.scan))
 }
 
 /// The one repository the step scans (the positional PATH, default `.`).
@@ -299,19 +298,18 @@ fn workspace_prefix(git: &Git) -> Option<String> {
 
 /// A copy of the report whose finding paths start with `prefix`.
 fn prefixed(report: &Report, prefix: &str) -> Report {
-    let mut findings = report.findings.clone();
-    for finding in &mut findings {
+    let mut report = report.clone();
+    let findings = report
+        .findings
+        .iter_mut()
+        .chain(&mut report.suppressed)
+        .chain(&mut report.added_suppressions);
+    for finding in findings {
         if let Some(path) = &mut finding.location.path {
             path.insert_str(0, prefix);
         }
     }
-    Report {
-        findings,
-        suppressed: report.suppressed.clone(),
-        problems: report.problems.clone(),
-        stale_ignores: report.stale_ignores.clone(),
-        summary: report.summary.clone(),
-    }
+    report
 }
 
 /// Absolute, so the `sarif` output means the same file in later steps
@@ -334,9 +332,9 @@ fn render(format: Format, report: &Report, rules: &RuleSet) -> anyhow::Result<Ve
         show_secrets: false,
         rules: rules.rules(),
     };
-    let mut out = NoColor::new(Vec::new());
+    let mut out = crate::untrusted::Redactor::new(NoColor::new(Vec::new()));
     report::write(format, report, &options, &mut out)?;
-    Ok(out.into_inner())
+    Ok(out.finish()?.into_inner())
 }
 
 /// Appends to a file the runner reads after the step (summary, outputs).

@@ -7,26 +7,9 @@ pub mod revoke;
 pub mod rules;
 pub mod scan;
 
-use std::process::ExitCode;
-
 use crate::cli::{Cli, Command};
 
-/// The exit codes users and CI rely on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Exit {
-    /// Nothing found.
-    Clean = 0,
-    /// Findings (or failed rule checks).
-    Findings = 1,
-    /// The command could not do its job: usage, unreadable input, bad configuration.
-    Error = 2,
-}
-
-impl From<Exit> for ExitCode {
-    fn from(exit: Exit) -> ExitCode {
-        ExitCode::from(exit as u8)
-    }
-}
+pub use crate::outcome::Exit;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<Exit> {

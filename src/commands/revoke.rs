@@ -6,7 +6,7 @@ use std::io::{BufRead, IsTerminal, Read, Write};
 use anyhow::{bail, Context};
 use serde::Serialize;
 
-use super::scan::{collect, load_rules, write_diagnostics, write_problems};
+use super::scan::{collect, load_rules, redacting, write_diagnostics, write_problems};
 use super::Exit;
 use crate::cli::RevokeArgs;
 use crate::finding::{
@@ -56,7 +56,10 @@ pub fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
     let rules = load_rules(&scan.rule_files)?;
     let mut verify_args = scan.verify.clone();
     verify_args.verify = true;
-    let verifier = Verifier::new(&verify_args)?;
+    let verifier = Verifier::new(&verify_args)?.with_progress(crate::verify::progress::wanted(
+        scan.progress,
+        scan.output.quiet,
+    ));
 
     let mut report = if args.stdin {
         keys_from_stdin()?
@@ -68,24 +71,24 @@ pub fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
     };
     if !wanted.is_empty() {
         report.findings.retain(|f| wanted.contains(&f.fingerprint));
-        for fp in &wanted {
-            if !report.findings.iter().any(|f| &f.fingerprint == fp) {
-                report
-                    .summary
-                    .notes
-                    .push(format!("--fingerprint {fp}: no such key in this scan"));
-            }
+        // A typo must not look like success: nothing would be revoked.
+        if let Some(fp) = wanted
+            .iter()
+            .find(|fp| !report.findings.iter().any(|f| &f.fingerprint == *fp))
+        {
+            bail!("--fingerprint {fp}: no such key in this scan; run `vastleaks scan` on the same paths to list the fingerprints");
         }
         report.summary.findings = report.findings.len() as u64;
         report.summary.keys = report.distinct_keys() as u64;
     }
     verifier.verify_report(&mut report);
-    let mut err = termcolor::NoColor::new(std::io::stderr());
+    let mut err = redacting(termcolor::NoColor::new(std::io::stderr()), &scan.output);
     if scan.output.quiet {
         write_problems(&report, true, &mut err)
     } else {
         write_diagnostics(&report, false, &mut err)
     }
+    .and_then(|()| err.finish().map(drop))
     .context("cannot write to standard error")?;
 
     let mode = if args.yes {
@@ -125,7 +128,18 @@ pub fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
             writeln!(err, "vastleaks: no keys found: nothing to revoke")?;
         }
     }
-    Ok(if settled { Exit::Clean } else { Exit::Findings })
+    Ok(if !settled {
+        Exit::Findings
+    } else {
+        // Holes in the scan: keys in what could not be read were not revoked.
+        match crate::outcome::incompleteness(&report) {
+            Some(why) if !scan.allow_incomplete => {
+                eprintln!("vastleaks: error: scan incomplete: {why}; keys in what was not read were not revoked");
+                Exit::Error
+            }
+            _ => Exit::Clean,
+        }
+    })
 }
 
 /// Walks the distinct keys in report order and produces one audit record each.
@@ -138,6 +152,11 @@ fn revoke_all(
     let mut revoker = Revoker::new(verifier);
     let mut records = Vec::new();
     let mut seen = std::collections::HashSet::new();
+    // `a` answers yes for this key and every later one; `q` or end of input
+    // answers no for this key and every later one.
+    let interactive = mode == Mode::Ask;
+    let mut mode = mode;
+    let mut quit = false;
     for finding in &report.findings {
         if !seen.insert(&finding.fingerprint) {
             continue;
@@ -176,9 +195,10 @@ fn revoke_all(
                     let locations = locations_of(report, &finding.fingerprint);
                     if !quiet {
                         eprintln!(
-                            "vastleaks: live key {} (fingerprint {}, key id {key_id}) found at {locations}",
+                            "vastleaks: live key {} (fingerprint {}, key id {key_id}) found at {}",
                             secret.redacted(),
-                            finding.fingerprint
+                            finding.fingerprint,
+                            crate::untrusted::line(&locations)
                         );
                     }
                     match mode {
@@ -189,20 +209,34 @@ fn revoke_all(
                             Outcome::WouldRevoke,
                             format!("would delete key id {key_id} (found at {locations})"),
                         ),
-                        Mode::Ask if !confirm(secret, &finding.fingerprint, key_id)? => {
-                            AuditRecord::new(
-                                secret,
-                                Some(key_id),
-                                Action::DryRun,
-                                Outcome::Declined,
-                                "declined: not revoked",
-                            )
-                        }
-                        Mode::Ask | Mode::Yes => revoker.revoke(secret, key_id),
+                        Mode::Ask if quit => declined(secret, key_id, "not asked: the session was ended"),
+                        Mode::Ask => match confirm(secret, &finding.fingerprint, key_id)? {
+                            Answer::Yes => revoker.revoke(secret, key_id),
+                            Answer::All => {
+                                mode = Mode::Yes;
+                                revoker.revoke(secret, key_id)
+                            }
+                            Answer::No => declined(secret, key_id, "answered no: not revoked"),
+                            Answer::Quit => {
+                                quit = true;
+                                declined(secret, key_id, "session ended: not revoked")
+                            }
+                        },
+                        Mode::Yes => revoker.revoke(secret, key_id),
                     }
                 }
             },
         };
+        if interactive && !quiet {
+            // The answer's result right away, not after the last question.
+            eprintln!(
+                "vastleaks: {}: key {} (fingerprint {}): {}",
+                serde_json::to_value(record.outcome)?.as_str().unwrap_or(""),
+                secret.redacted(),
+                record.fingerprint,
+                crate::untrusted::line(&record.detail)
+            );
+        }
         if record.outcome == Outcome::DifferentKeyDeleted {
             eprintln!(
                 "vastleaks: !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
@@ -241,20 +275,62 @@ fn locations_of(report: &Report, fingerprint: &Fingerprint) -> String {
     }
 }
 
-/// Asks on the terminal; anything but y/yes is no.
-fn confirm(secret: &Secret, fingerprint: &Fingerprint, key_id: i64) -> anyhow::Result<bool> {
-    eprint!(
-        "Revoke key {} (fingerprint {fingerprint}, key id {key_id}) now? This cannot be undone. [y/N] ",
-        secret.redacted()
-    );
-    std::io::stderr().flush().ok();
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .context("cannot read the answer from the terminal")?;
-    let answer = answer.trim().to_ascii_lowercase();
-    Ok(answer == "y" || answer == "yes")
+fn declined(secret: &Secret, key_id: i64, why: &str) -> AuditRecord {
+    AuditRecord::new(
+        secret,
+        Some(key_id),
+        Action::Declined,
+        Outcome::Declined,
+        why,
+    )
+}
+
+/// An answer to "revoke this key?".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Answer {
+    Yes,
+    No,
+    /// Yes to this key and every later one.
+    All,
+    /// No to this key and every later one.
+    Quit,
+}
+
+/// Parses an answer; `None` asks again (a typo must not mean no, or yes).
+fn parse_answer(text: &str) -> Option<Answer> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" => Some(Answer::Yes),
+        "n" | "no" => Some(Answer::No),
+        "a" | "all" => Some(Answer::All),
+        "q" | "quit" => Some(Answer::Quit),
+        _ => None,
+    }
+}
+
+/// Asks on the terminal until the answer is one of y/n/a/q; end of input
+/// (Ctrl-D) quits.
+fn confirm(secret: &Secret, fingerprint: &Fingerprint, key_id: i64) -> anyhow::Result<Answer> {
+    let mut stdin = std::io::stdin().lock();
+    loop {
+        eprint!(
+            "Revoke key {} (fingerprint {fingerprint}, key id {key_id}) now? This cannot be undone. [y]es, [n]o, [a]ll remaining, [q]uit: ",
+            secret.redacted()
+        );
+        std::io::stderr().flush().ok();
+        let mut answer = String::new();
+        let read = stdin
+            .read_line(&mut answer)
+            .context("cannot read the answer from the terminal")?;
+        if read == 0 {
+            // Ctrl-D: end the line the prompt left open, then stop asking.
+            eprintln!();
+            return Ok(Answer::Quit);
+        }
+        match parse_answer(&answer) {
+            Some(answer) => return Ok(answer),
+            None => eprintln!("Please answer y, n, a or q."),
+        }
+    }
 }
 
 /// `--stdin`: one key per line (blank lines and `#` comments skipped). Keys
@@ -321,8 +397,7 @@ fn keys_from_stdin() -> anyhow::Result<Report> {
 #[derive(Serialize)]
 struct AuditDocument<'a> {
     version: u32,
-    tool: &'static str,
-    tool_version: &'static str,
+    tool: crate::report::json::Tool,
     api: String,
     audit: &'a [AuditRecord],
     verification: Option<&'a crate::verify::VerifyCounts>,
@@ -340,8 +415,7 @@ fn write_records(
         Format::Json => {
             let document = AuditDocument {
                 version: 1,
-                tool: env!("CARGO_PKG_NAME"),
-                tool_version: env!("CARGO_PKG_VERSION"),
+                tool: crate::report::json::Tool::THIS,
                 api: report
                     .summary
                     .verification
@@ -373,13 +447,17 @@ fn write_records(
                         .map(|id| id.to_string())
                         .unwrap_or_else(|| "-".to_string()),
                     serde_json::to_value(r.outcome)?.as_str().unwrap_or(""),
-                    r.detail
+                    crate::untrusted::escape_controls(&r.detail)
                 )?;
             }
         }
     }
+    // Paths in "found at" are untrusted: redact key shapes like every report.
+    let mut redactor = redacting(Vec::new(), output);
+    redactor.write_all(&buffer)?;
+    let buffer = redactor.finish()?;
     match output.output.as_deref().filter(|p| p.as_os_str() != "-") {
-        Some(path) => std::fs::write(path, &buffer).with_context(|| {
+        Some(path) => crate::report_file::write(path, &buffer).with_context(|| {
             format!(
                 "-o {}: cannot write the audit records; check the directory exists and is writable",
                 path.display()

@@ -1,47 +1,77 @@
 //! `vastleaks scan`: inputs -> matcher -> findings -> suppressions -> report.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
 use termcolor::{ColorChoice, NoColor, StandardStream, WriteColor};
 
 use super::Exit;
-use crate::cli::{ColorWhen, OutputArgs, ProgressWhen, ScanArgs, VerifyArgs};
-use crate::finding::VerifyStatus;
+use crate::cli::{ColorWhen, OutputArgs, ProgressWhen, ScanArgs, SuppressionSources, VerifyArgs};
+use crate::finding::{Suppression, VerifyStatus};
 use crate::matcher::Matcher;
+use crate::outcome;
 use crate::report::{self, Format, RenderOptions, Report, Summary};
+use crate::report_file::ReportFile;
 use crate::rules::RuleSet;
 use crate::scan::{Collector, ProblemKind, Scanner};
 use crate::source;
 use crate::suppress::{Suppressions, IGNORE_FILE_NAME};
+use crate::untrusted::{self, Redactor};
 use crate::verify::{FailOn, Verifier};
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<Exit> {
     let rules = load_rules(&args.rule_files)?;
     // Validate the API options before scanning: a bad --api-url is a usage error.
-    let verifier = prepare_verifier(&args.verify)?;
-    let mut report = collect(args, &rules)?;
+    let verifier = prepare_verifier(&args.verify)?.map(|v| {
+        v.with_progress(crate::verify::progress::wanted(
+            args.progress,
+            args.output.quiet,
+        ))
+    });
+    let live = source::stdin::prints_live(args);
+    let mut report = collect_live(args, &rules, live)?;
     if let Some(verifier) = &verifier {
         verifier.verify_report(&mut report);
     }
     if args.verify.only_live {
         keep_only_live(&mut report);
     }
-    emit(&report, &rules, &args.output)?;
-    let exit = exit_for(&report, args.verify.fail_on);
-    if exit == Exit::Clean && report.summary.mode == "staged" && report.summary.errors > 0 {
-        // A pre-commit check that could not read part of what is being
-        // committed must not let the commit through as if it were clean.
-        eprintln!(
-            "vastleaks: error: {} of the staged content could not be scanned (see above); \
-             fix it (e.g. `git add` the files again) before committing",
-            report::plural(report.summary.errors, "part")
-        );
-        return Ok(Exit::Error);
+    if live {
+        // The findings were printed as they came: the rest of the report only.
+        let printed = std::mem::take(&mut report.findings);
+        emit(&report, &rules, &args.output)?;
+        report.findings = printed;
+    } else {
+        emit(&report, &rules, &args.output)?;
     }
-    Ok(exit)
+    Ok(exit_for(&report, args))
+}
+
+/// The exit code under the one policy ([`crate::outcome`]), saying why on
+/// stderr when the scan was incomplete.
+pub fn exit_for(report: &Report, args: &ScanArgs) -> Exit {
+    let exit = outcome::decide(report, policy(args));
+    if exit == Exit::Error {
+        if let Some(why) = outcome::incompleteness(report) {
+            let fix = if report.summary.mode == "staged" {
+                "fix it (e.g. `git add` the files again) before committing"
+            } else {
+                "fix the inputs, or pass --allow-incomplete to accept a partial scan"
+            };
+            eprintln!("vastleaks: error: scan incomplete: {why}; {fix}");
+        }
+    }
+    exit
+}
+
+/// The exit policy the arguments ask for.
+pub fn policy(args: &ScanArgs) -> outcome::Policy {
+    outcome::Policy {
+        fail_on: args.verify.fail_on,
+        allow_incomplete: args.allow_incomplete,
+    }
 }
 
 /// The verifier when `--verify` is on; checks the options that depend on it.
@@ -64,25 +94,12 @@ pub fn keep_only_live(report: &mut Report) {
     let hidden = before - report.findings.len();
     if hidden > 0 {
         report.summary.notes.push(format!(
-            "--only-live: {hidden} finding{} of keys not verified live not shown",
-            if hidden == 1 { "" } else { "s" }
+            "--only-live: {} of keys not verified live not shown",
+            report::plural(hidden as u64, "finding")
         ));
     }
     report.summary.findings = report.findings.len() as u64;
     report.summary.keys = report.distinct_keys() as u64;
-}
-
-/// 1 when a finding matches `--fail-on`, else 0.
-pub fn exit_for(report: &Report, fail_on: FailOn) -> Exit {
-    if report
-        .findings
-        .iter()
-        .any(|f| fail_on.fails(f.verification.as_ref()))
-    {
-        Exit::Findings
-    } else {
-        Exit::Clean
-    }
 }
 
 /// Loads the built-in rules plus `--rules` files. A bad rule file is fatal:
@@ -95,6 +112,12 @@ pub fn load_rules(files: &[PathBuf]) -> anyhow::Result<RuleSet> {
 /// Runs the scan described by `args` and applies suppressions. The report is
 /// what every later stage (verify, revoke, render) works on.
 pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
+    collect_live(args, rules, false)
+}
+
+/// [`collect`]; with `live`, findings from standard input are also printed as
+/// they come ([`source::stdin::LivePrinter`]).
+pub fn collect_live(args: &ScanArgs, rules: &RuleSet, live: bool) -> anyhow::Result<Report> {
     let started = Instant::now();
     let scanner = Scanner::new(Matcher::new(rules)?);
     let mut git = git_request(args)?
@@ -129,7 +152,10 @@ pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
         session.scan(&scanner, &collector)?;
         session.mode().name()
     } else if stdin {
-        source::stdin::scan(&scanner, &collector)?;
+        let printer = live.then(|| source::stdin::LivePrinter::new(args, rules, &suppressions));
+        source::stdin::scan(&scanner, &collector, &mut |batch| {
+            printer.iter().for_each(|p| p.print(batch))
+        })?;
         "stdin"
     } else {
         let options = source::files::WalkOptions {
@@ -146,13 +172,51 @@ pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
     if let Some(session) = &mut git {
         session.finish(&mut parts);
     }
-    let applied = suppressions.apply(parts.findings);
+    // In a range scan, the suppressions as they were at its base: to tell
+    // which suppressions the range itself adds, or (base-only) to be the
+    // only ones that count.
+    let base = match git.as_ref().and_then(|s| Some((s, s.range_hidden()?))) {
+        Some((session, hidden)) => Some(base_suppressions(args, session, &hidden)?),
+        None => None,
+    };
+    let base_only = args.suppressions == SuppressionSources::BaseOnly;
+    if args.no_inline_allow || base_only {
+        for finding in &mut parts.findings {
+            if matches!(finding.suppression, Some(Suppression::Inline { .. })) {
+                finding.suppression = None;
+            }
+        }
+    }
+    let applied = match (&base, base_only) {
+        (Some(base), true) => base.apply(parts.findings),
+        (None, true) => bail!(
+            "--suppressions base-only needs a range scan (`--git BASE..HEAD`, `--since-commit`, or `ci github` on a push or pull request): the base is what it trusts"
+        ),
+        (_, false) => suppressions.apply(parts.findings),
+    };
+    let added_suppressions = match (&base, base_only) {
+        (Some(base), false) => applied
+            .suppressed
+            .iter()
+            .filter(|f| !base.already_had(f, &suppressions))
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    };
     let mut problems = problems_from_config;
     problems.extend(parts.problems);
     let mut report = Report {
         findings: applied.kept,
         suppressed: applied.suppressed,
-        stale_ignores: applied.stale,
+        added_suppressions,
+        // Staleness can only be judged by a scan that saw everything: in
+        // staged and range scans most keys are simply not in the changed
+        // blobs, and "remove it" would break the next full audit.
+        stale_ignores: if matches!(mode, "files" | "git") {
+            applied.stale
+        } else {
+            Vec::new()
+        },
         summary: Summary {
             mode: mode.to_string(),
             scanned: parts.scanned,
@@ -174,6 +238,11 @@ pub fn collect(args: &ScanArgs, rules: &RuleSet) -> anyhow::Result<Report> {
         },
         problems,
     };
+    for (id, origin) in rules.replaced_builtins() {
+        report.summary.notes.push(format!(
+            "the built-in rule {id} is replaced by the rule at {origin} (--rules): review that file"
+        ));
+    }
     report.summary.findings = report.findings.len() as u64;
     report.summary.suppressed = report.suppressed.len() as u64;
     report.summary.keys = report.distinct_keys() as u64;
@@ -207,26 +276,103 @@ fn load_suppressions(
             .into_iter()
             .collect(),
         None if stdin => vec![PathBuf::from(IGNORE_FILE_NAME)],
-        None => args
-            .paths
-            .iter()
-            .filter(|p| p.is_dir())
-            .map(|p| p.join(IGNORE_FILE_NAME))
-            .collect(),
+        // Files: the ignore file of each directory given; with only files
+        // given (as pre-commit passes them), the one in the current directory.
+        None => {
+            let dirs: Vec<PathBuf> = args
+                .paths
+                .iter()
+                .filter(|p| p.is_dir())
+                .map(|p| p.join(IGNORE_FILE_NAME))
+                .collect();
+            if dirs.is_empty() {
+                vec![PathBuf::from(IGNORE_FILE_NAME)]
+            } else {
+                dirs
+            }
+        }
     };
     for file in &ignore_files {
-        for err in suppressions.load_ignore_file(file)? {
-            problems.push(crate::scan::Problem {
-                path: format!("{}:{}", err.file, err.line),
+        let errors = match suppressions.load_ignore_file(file) {
+            Ok(errors) => errors,
+            Err(err) if args.ignore_file.is_some() => {
+                bail!("--ignore-file {}: {err}", file.display())
+            }
+            Err(err) => {
+                // The ignore file of the scanned tree: report it and scan on.
+                problems.push(crate::scan::Problem {
+                    path: source::files::display_path(file),
+                    kind: ProblemKind::Error,
+                    message: format!("ignore file not used: {err}"),
+                });
+                continue;
+            }
+        };
+        problems.extend(errors.into_iter().map(ignore_line_problem));
+    }
+    // A bare repository has no work tree: its committed ignore file applies.
+    if let Some(session) = git.filter(|s| args.ignore_file.is_none() && s.ignore_file().is_none()) {
+        match session.committed_file("HEAD", IGNORE_FILE_NAME) {
+            Ok(Some(text)) => {
+                let name = format!("HEAD:{IGNORE_FILE_NAME}");
+                for err in suppressions.add_ignore_file(&text, &name, Path::new("")) {
+                    problems.push(ignore_line_problem(err));
+                }
+            }
+            Ok(None) => {}
+            Err(err) => problems.push(crate::scan::Problem {
+                path: format!("HEAD:{IGNORE_FILE_NAME}"),
                 kind: ProblemKind::Error,
-                message: format!("ignore entry skipped: {}", err.message),
-            });
+                message: format!("ignore file not used: {err:#}"),
+            }),
         }
     }
     if let Some(baseline) = &args.baseline {
         suppressions.load_baseline(baseline)?;
     }
     Ok((suppressions, problems))
+}
+
+/// The ignore file and a baseline kept in the repository as they were at
+/// the range's base (its hidden commits). Malformed lines there are not
+/// reported again: the tip's file is what the user edits.
+fn base_suppressions(
+    args: &ScanArgs,
+    session: &source::git::Session,
+    hidden: &[String],
+) -> anyhow::Result<Suppressions> {
+    let mut base = Suppressions::default();
+    let baseline = args.baseline.as_deref().and_then(|b| session.tree_path(b));
+    for rev in hidden {
+        if let Some(text) = session.committed_file(rev, IGNORE_FILE_NAME)? {
+            let name = format!("{}:{IGNORE_FILE_NAME}", short_rev(rev));
+            let _ = base.add_ignore_file(&text, &name, Path::new(""));
+        }
+        if let Some(path) = &baseline {
+            if let Some(text) = session.committed_file(rev, path)? {
+                base.add_baseline(&text, &format!("{}:{path}", short_rev(rev)))?;
+            }
+        }
+    }
+    Ok(base)
+}
+
+fn short_rev(rev: &str) -> &str {
+    let is_id = rev.len() >= 40 && rev.bytes().all(|b| b.is_ascii_hexdigit());
+    if is_id {
+        &rev[..12]
+    } else {
+        rev
+    }
+}
+
+/// A malformed ignore line, as a problem (a configuration error: exit 2).
+fn ignore_line_problem(err: crate::suppress::IgnoreFileError) -> crate::scan::Problem {
+    crate::scan::Problem {
+        path: format!("{}:{}", err.file, err.line),
+        kind: ProblemKind::Error,
+        message: format!("ignore entry skipped: {}", err.message),
+    }
 }
 
 /// The git scan the arguments ask for, if any: `--git` (optionally with
@@ -237,12 +383,21 @@ fn git_request(args: &ScanArgs) -> anyhow::Result<Option<source::git::Request>> 
     use source::git::{Mode, Request};
     let explicit_git = args.git || args.since_commit.is_some();
     let pre_commit = !explicit_git
-        && !args.staged
+        && !args.files
         && std::env::var_os("PRE_COMMIT").is_some_and(|v| v == "1")
         && !args.paths.iter().any(|p| p.as_os_str() == "-");
     if !explicit_git && !args.staged && !pre_commit {
         return Ok(None);
     }
+    // `pre-commit run --from-ref A --to-ref B` (also pre-push hooks) asks
+    // for what those commits changed, not for the (empty) index.
+    let pre_commit_range = pre_commit
+        .then(|| {
+            let from = std::env::var("PRE_COMMIT_FROM_REF").ok()?;
+            let to = std::env::var("PRE_COMMIT_TO_REF").ok()?;
+            (!from.is_empty() && !to.is_empty()).then_some((from, to))
+        })
+        .flatten();
     let mut repo_paths = Vec::new();
     let mut range = None;
     if pre_commit {
@@ -288,6 +443,13 @@ fn git_request(args: &ScanArgs) -> anyhow::Result<Option<source::git::Request>> 
                 head: if head.is_empty() { "HEAD" } else { head }.to_string(),
             }
         }
+        (None, None) if pre_commit_range.is_some() => {
+            let (from, to) = pre_commit_range.unwrap_or_default();
+            Mode::Range {
+                base: from,
+                head: to,
+            }
+        }
         (None, None) if args.staged || pre_commit => Mode::Staged,
         (None, None) => Mode::Audit,
     };
@@ -313,34 +475,55 @@ pub fn emit(report: &Report, rules: &RuleSet, output: &OutputArgs) -> anyhow::Re
     };
     match output.output.as_deref().filter(|p| p.as_os_str() != "-") {
         Some(path) => {
-            let file = std::fs::File::create(path)
+            let file = ReportFile::create(path)
                 .with_context(|| format!("-o {}: cannot create the report file; check the directory exists and is writable", path.display()))?;
-            let mut out = NoColor::new(std::io::BufWriter::new(file));
+            let mut out = redacting(NoColor::new(file), output);
             report::write(output.format, report, &options, &mut out)
-                .and_then(|()| out.flush())
+                .and_then(|()| out.finish()?.into_inner().commit())
                 .with_context(|| format!("-o {}: cannot write the report", path.display()))?;
         }
         None => {
-            let mut out =
+            let stdout =
                 StandardStream::stdout(color_choice(output.color, std::io::stdout().is_terminal()));
+            let mut out = redacting(stdout, output);
             write_ignoring_broken_pipe(
-                report::write(output.format, report, &options, &mut out).and_then(|()| out.flush()),
+                report::write(output.format, report, &options, &mut out)
+                    .and_then(|()| out.finish()?.flush()),
             )?;
         }
     }
-    let mut err =
+    let stderr =
         StandardStream::stderr(color_choice(output.color, std::io::stderr().is_terminal()));
-    if output.quiet {
+    let mut err = redacting(stderr, output);
+    let written = if output.quiet {
         // Quiet keeps errors: an input that could not be read is a hole in the scan.
-        write_ignoring_broken_pipe(write_problems(report, true, &mut err))?;
+        write_problems(report, true, &mut err)
     } else {
-        write_ignoring_broken_pipe(write_diagnostics(
-            report,
-            output.format == Format::Human,
-            &mut err,
-        ))?;
-    }
+        write_diagnostics(report, output.format == Format::Human, &mut err).and_then(|()| {
+            if report.summary.mode == "staged" && !report.findings.is_empty() {
+                write_commit_blocked(report, output.hook_id.as_deref(), &mut err)
+            } else {
+                Ok(())
+            }
+        })
+    };
+    write_ignoring_broken_pipe(written.and_then(|()| out_finish(err)))?;
     Ok(())
+}
+
+/// Output as written: every key-shaped run redacted unless `--show-secrets`
+/// (see [`crate::untrusted::Redactor`]). With `--show-secrets` the redactor
+/// passes everything through unchanged.
+pub fn redacting<W: Write>(inner: W, output: &OutputArgs) -> Redactor<W> {
+    if output.show_secrets {
+        Redactor::passthrough(inner)
+    } else {
+        Redactor::new(inner)
+    }
+}
+
+fn out_finish<W: WriteColor>(out: Redactor<W>) -> std::io::Result<()> {
+    out.finish()?.flush()
 }
 
 /// One stderr line per problem (`only_errors`: skip the deliberately skipped).
@@ -358,7 +541,129 @@ pub fn write_problems(
         writeln!(
             err,
             "vastleaks: {what}: {}: {}",
-            problem.path, problem.message
+            untrusted::escape_controls(&problem.path),
+            untrusted::escape_controls(&problem.message)
+        )?;
+    }
+    Ok(())
+}
+
+/// What a committer blocked by the pre-commit check can do, in the order
+/// that is usually right. Revoking is advice only for a key that may have
+/// left the machine, and never for a key verified revoked.
+fn write_commit_blocked(
+    report: &Report,
+    hook_id: Option<&str>,
+    err: &mut dyn WriteColor,
+) -> std::io::Result<()> {
+    let mut files: Vec<&str> = report
+        .findings
+        .iter()
+        .filter_map(|f| f.location.path.as_deref())
+        .collect();
+    files.sort_unstable();
+    files.dedup();
+    let quoted: Vec<String> = files.iter().map(|f| shell_word(f)).collect();
+    let all_revoked = report
+        .findings
+        .iter()
+        .all(|f| f.verification.as_ref().map(|v| v.status) == Some(VerifyStatus::Revoked));
+    writeln!(
+        err,
+        "vastleaks: commit blocked: {} in the staged content. What to do:",
+        report::plural(report.summary.keys, "Vast API key")
+    )?;
+    writeln!(
+        err,
+        "  - keep it out of git: `git rm --cached {}` (your file stays), or delete the key from the file and `git add` it again",
+        untrusted::escape_controls(&quoted.join(" "))
+    )?;
+    let skip = match hook_id {
+        Some(id) => format!(" or `SKIP={} git commit`", untrusted::escape_controls(id)),
+        None => String::new(),
+    };
+    writeln!(
+        err,
+        "  - skip the check once: `git commit --no-verify`{skip}"
+    )?;
+    writeln!(
+        err,
+        "  - accept it (a test fixture, a dead key): add its fingerprint to {IGNORE_FILE_NAME}, or put `vastleaks:allow` on its line"
+    )?;
+    if all_revoked {
+        writeln!(err, "  - the key is verified revoked: it no longer works")?;
+    } else {
+        writeln!(
+            err,
+            "  - if the key was ever pushed or shared, revoke it: `vastleaks revoke` or {}",
+            crate::revoke::MANAGE_KEYS_URL
+        )?;
+    }
+    writeln!(err, "  More: {}", found_a_key_link())
+}
+
+/// The README section every surface links to: on the repository's page when
+/// the package names one, else by its title.
+pub fn found_a_key_link() -> String {
+    match env!("CARGO_PKG_REPOSITORY") {
+        "" => "\"You found a key: now what?\" in the vastleaks README".to_string(),
+        repository => format!("{repository}#you-found-a-key-now-what"),
+    }
+}
+
+/// A path as one shell word: quoted when it holds anything but plain characters.
+fn shell_word(path: &str) -> String {
+    if !path.is_empty()
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./+@%:,".contains(&b))
+    {
+        path.to_string()
+    } else {
+        format!("'{}'", path.replace('\'', "'\\''"))
+    }
+}
+
+/// How many suppressed findings stderr lists one by one.
+const SUPPRESSED_SHOWN: usize = 20;
+
+/// Suppressed findings stay visible: one stderr line each (up to a limit).
+fn write_suppressed(report: &Report, err: &mut dyn WriteColor) -> std::io::Result<()> {
+    for finding in &report.added_suppressions {
+        let by = finding
+            .suppression
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        writeln!(
+            err,
+            "vastleaks: warning: this change adds the suppression of {} {} (fingerprint {}, by {}): review it",
+            untrusted::escape_controls(&finding.position()),
+            finding.secret.redacted(),
+            finding.fingerprint,
+            untrusted::escape_controls(&by)
+        )?;
+    }
+    for finding in report.suppressed.iter().take(SUPPRESSED_SHOWN) {
+        let by = finding
+            .suppression
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        writeln!(
+            err,
+            "vastleaks: suppressed: {} {} fingerprint {} by {}",
+            untrusted::escape_controls(&finding.position()),
+            finding.secret.redacted(),
+            finding.fingerprint,
+            untrusted::escape_controls(&by)
+        )?;
+    }
+    if report.suppressed.len() > SUPPRESSED_SHOWN {
+        writeln!(
+            err,
+            "vastleaks: suppressed: {} more (--format json lists them all)",
+            report.suppressed.len() - SUPPRESSED_SHOWN
         )?;
     }
     Ok(())
@@ -395,11 +700,14 @@ pub fn write_diagnostics(
     err: &mut dyn WriteColor,
 ) -> std::io::Result<()> {
     write_problems(report, false, err)?;
+    write_suppressed(report, err)?;
     for stale in &report.stale_ignores {
         writeln!(
             err,
             "vastleaks: warning: {}:{}: ignore entry {} matched nothing in this scan (stale: remove it if the key is gone)",
-            stale.file, stale.line, stale.fingerprint
+            untrusted::escape_controls(&stale.file),
+            stale.line,
+            stale.fingerprint
         )?;
     }
     let summary = &report.summary;
@@ -428,7 +736,7 @@ pub fn write_diagnostics(
         )?;
     }
     for note in &summary.notes {
-        writeln!(err, "vastleaks: note: {note}")?;
+        writeln!(err, "vastleaks: note: {}", untrusted::escape_controls(note))?;
     }
     if let Some(counts) = summary.verification.as_ref().filter(|c| hint && c.live > 0) {
         writeln!(
@@ -447,7 +755,7 @@ pub fn write_diagnostics(
             if counts.unknown == 1 { "it" } else { "them" },
         )?;
     }
-    if !report.findings.is_empty() && hint {
+    if !report.findings.is_empty() && hint && report.summary.mode != "staged" {
         writeln!(
             err,
             "vastleaks: a leaked key must be revoked (https://cloud.vast.ai/manage-keys/ or `vastleaks revoke`); \

@@ -19,6 +19,19 @@ pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) 
     for finding in &report.findings {
         writeln!(out, "{}", annotation(finding, options.show_secrets))?;
     }
+    // Suppressed findings stay visible: a pull request that adds a key and
+    // an ignore entry (or `vastleaks:allow`) for it must show both.
+    for finding in &report.suppressed {
+        let added = report
+            .added_suppressions
+            .iter()
+            .any(|a| same_place(a, finding));
+        writeln!(
+            out,
+            "{}",
+            suppressed_annotation(finding, added, options.show_secrets)
+        )?;
+    }
     // Problems would otherwise only reach stderr, which Actions does not
     // surface in the summary: a skipped file is a hole in the scan.
     for problem in &report.problems {
@@ -62,6 +75,53 @@ pub fn annotation(finding: &Finding, show_secrets: bool) -> String {
     )
 }
 
+/// A `notice` for a suppressed finding: where, the key (redacted) and what
+/// suppressed it.
+pub fn suppressed_annotation(finding: &Finding, added: bool, show_secrets: bool) -> String {
+    let mut properties = Vec::new();
+    if let Some(path) = &finding.location.path {
+        properties.push(format!("file={}", escape_property(path)));
+        properties.push(format!("line={}", finding.location.line));
+        properties.push(format!("col={}", finding.location.column));
+    }
+    let (level, title, review) = if added {
+        (
+            "warning",
+            "Suppression added by this change",
+            " This change adds the suppression: review it.",
+        )
+    } else {
+        ("notice", "Suppressed Vast API key", "")
+    };
+    properties.push(format!("title={}", escape_property(title)));
+    let by = finding
+        .suppression
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    format!(
+        "::{level} {}::{}",
+        properties.join(","),
+        escape_data(&format!(
+            "{} {} ({}, fingerprint {}) at {}, suppressed by {by}: not counted.{review} Check that this suppression was meant.",
+            finding.rule_name,
+            finding.secret.display(show_secrets),
+            finding.rule_id,
+            finding.fingerprint,
+            finding.position()
+        ))
+    )
+}
+
+/// The same occurrence (the same key at the same place).
+fn same_place(a: &Finding, b: &Finding) -> bool {
+    a.fingerprint == b.fingerprint
+        && a.location.path == b.location.path
+        && a.location.line == b.location.line
+        && a.location.column == b.location.column
+        && a.location.source == b.location.source
+}
+
 /// The annotation text: the key (redacted), where it is, what was learnt
 /// about it and what to do.
 fn message(finding: &Finding, show_secrets: bool) -> String {
@@ -102,11 +162,16 @@ fn short(id: &str) -> &str {
     &id[..id.len().min(12)]
 }
 
-/// Escapes a workflow-command message (the part after `::`).
+/// Escapes a workflow-command message (the part after `::`): the runner's
+/// own encoding for `%`, CR and LF, then every other control character made
+/// visible (`\x1b`), so a file name cannot drive the terminal that shows
+/// the log.
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
+    let encoded = text
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    crate::untrusted::escape_controls(&encoded).into_owned()
 }
 
 /// Escapes a workflow-command property value (`file=`, `title=`).

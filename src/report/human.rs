@@ -6,6 +6,7 @@ use termcolor::{Color, ColorSpec, WriteColor};
 
 use super::{RenderOptions, Report};
 use crate::finding::{Finding, VerifyStatus};
+use crate::untrusted;
 
 pub fn write(
     report: &Report,
@@ -20,7 +21,7 @@ pub fn write(
                 writeln!(out)?;
             }
             out.set_color(ColorSpec::new().set_fg(Some(Color::Magenta)).set_bold(true))?;
-            write!(out, "{group}")?;
+            write!(out, "{}", untrusted::escape_controls(&group))?;
             out.reset()?;
             if finding.location.binary {
                 write!(out, " (binary)")?;
@@ -79,13 +80,13 @@ fn write_finding(
             None => parts.push(format!("object {}", short(&git.object))),
         }
         if let Some(author) = &git.author {
-            parts.push(author.clone());
+            parts.push(untrusted::escape_controls(author).into_owned());
         }
         if let Some(date) = &git.date {
             parts.push(date.clone());
         }
         if let Some(summary) = &git.summary {
-            parts.push(format!("\"{summary}\""));
+            parts.push(format!("\"{}\"", untrusted::escape_controls(summary)));
         }
         writeln!(out, "        {}", parts.join("  "))?;
         let reach = if !git.reachable {
@@ -93,7 +94,7 @@ fn write_finding(
         } else if git.refs.is_empty() {
             "reachable".to_string()
         } else {
-            format!("in {}", git.refs.join(", "))
+            format!("in {}", untrusted::escape_controls(&git.refs.join(", ")))
         };
         let head = match git.at_head {
             Some(true) => "; still present at HEAD",

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{RenderOptions, Report, Summary};
-use crate::finding::{Finding, GitProvenance, Verification};
+use crate::finding::{Finding, GitProvenance, Suppression, Verification};
 use crate::scan::Problem;
 use crate::suppress::StaleIgnore;
 
@@ -18,15 +18,28 @@ struct Document<'a> {
     version: u32,
     tool: Tool,
     findings: Vec<JsonFinding<'a>>,
+    /// Findings that do not count, each with what suppressed it.
+    suppressed: Vec<JsonFinding<'a>>,
+    /// Range scans: suppressed findings whose suppression the range adds.
+    added_suppressions: Vec<JsonFinding<'a>>,
     summary: &'a Summary,
     problems: &'a [Problem],
     stale_ignores: &'a [StaleIgnore],
 }
 
-#[derive(Serialize)]
-struct Tool {
-    name: &'static str,
-    version: &'static str,
+/// `{"name": "vastleaks", "version": "0.1.0"}`: the envelope every JSON
+/// document vastleaks writes (scan reports, revoke audits) starts with.
+#[derive(Clone, Copy, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+impl Tool {
+    pub const THIS: Tool = Tool {
+        name: env!("CARGO_PKG_NAME"),
+        version: env!("CARGO_PKG_VERSION"),
+    };
 }
 
 /// A finding as serialised. `secret` is redacted unless `--show-secrets`.
@@ -51,6 +64,9 @@ pub struct JsonFinding<'a> {
     pub git: Option<&'a GitProvenance>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verification: Option<&'a Verification>,
+    /// Set only on suppressed findings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<&'a Suppression>,
 }
 
 impl<'a> JsonFinding<'a> {
@@ -71,6 +87,7 @@ impl<'a> JsonFinding<'a> {
             encoding: finding.location.encoding,
             git: finding.git.as_ref(),
             verification: finding.verification.as_ref(),
+            suppression: finding.suppression.as_ref(),
         }
     }
 }
@@ -82,12 +99,19 @@ pub fn write_document(
 ) -> io::Result<()> {
     let document = Document {
         version: SCHEMA_VERSION,
-        tool: Tool {
-            name: env!("CARGO_PKG_NAME"),
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        tool: Tool::THIS,
         findings: report
             .findings
+            .iter()
+            .map(|f| JsonFinding::new(f, options.show_secrets))
+            .collect(),
+        suppressed: report
+            .suppressed
+            .iter()
+            .map(|f| JsonFinding::new(f, options.show_secrets))
+            .collect(),
+        added_suppressions: report
+            .added_suppressions
             .iter()
             .map(|f| JsonFinding::new(f, options.show_secrets))
             .collect(),

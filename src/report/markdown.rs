@@ -26,7 +26,17 @@ pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) 
         .iter()
         .filter(|f| f.verification.as_ref().map(|v| v.status) == Some(VerifyStatus::Live))
         .count();
-    if report.findings.is_empty() {
+    if let (true, Some(why)) = (
+        report.findings.is_empty(),
+        crate::outcome::incompleteness(report),
+    ) {
+        // Never "no keys found" when part of the scan was not read.
+        writeln!(
+            out,
+            "## vastleaks: scan incomplete: {}",
+            text(&why.replace(" (see above)", ""))
+        )?;
+    } else if report.findings.is_empty() {
         writeln!(out, "## vastleaks: no Vast API keys found")?;
     } else {
         write!(
@@ -89,6 +99,8 @@ pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) 
         )?;
     }
 
+    write_suppressed(report, options.show_secrets, out)?;
+
     let problems: Vec<_> = report.problems.iter().take(MAX_ROWS).collect();
     if !problems.is_empty() {
         writeln!(out)?;
@@ -116,13 +128,78 @@ pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) 
     Ok(())
 }
 
-fn write_row(finding: &Finding, show_secrets: bool, out: &mut dyn Write) -> io::Result<()> {
-    let key = format!(
+/// Suppressed findings, in their own tables: what suppressed each is part
+/// of what a reviewer must see, and suppressions the scanned change adds
+/// come first, under their own heading.
+fn write_suppressed(report: &Report, show_secrets: bool, out: &mut dyn Write) -> io::Result<()> {
+    if !report.added_suppressions.is_empty() {
+        let heading = format!(
+            "### Suppressions added by this change ({}): review them",
+            report.added_suppressions.len()
+        );
+        write_suppressed_table(&heading, &report.added_suppressions, show_secrets, out)?;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "These keys would fail the check without a suppression that the scanned commits add (a new ignore entry, a `vastleaks:allow` marker in changed content, a changed baseline). If that was not meant, remove the suppression; teams that want only reviewed suppressions run with `--suppressions base-only`."
+        )?;
+    }
+    if report.suppressed.is_empty() {
+        return Ok(());
+    }
+    let heading = format!(
+        "### Suppressed ({}): not counted, check each was meant",
+        report.suppressed.len()
+    );
+    write_suppressed_table(&heading, &report.suppressed, show_secrets, out)
+}
+
+fn write_suppressed_table(
+    heading: &str,
+    findings: &[Finding],
+    show_secrets: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "{heading}")?;
+    writeln!(out)?;
+    writeln!(out, "| Key | Location | Suppressed by |")?;
+    writeln!(out, "| --- | --- | --- |")?;
+    for finding in findings.iter().take(MAX_ROWS) {
+        let by = finding
+            .suppression
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "| {} | {} | {} |",
+            key_cell(finding, show_secrets),
+            location_cell(finding),
+            text(&by)
+        )?;
+    }
+    if findings.len() > MAX_ROWS {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{} more suppressed findings not shown; see the SARIF or JSON report.",
+            findings.len() - MAX_ROWS
+        )?;
+    }
+    Ok(())
+}
+
+fn key_cell(finding: &Finding, show_secrets: bool) -> String {
+    format!(
         "`{}`<br>fingerprint `{}`",
         finding.secret.display(show_secrets),
         finding.fingerprint
-    );
-    let location = match &finding.location.path {
+    )
+}
+
+fn location_cell(finding: &Finding) -> String {
+    match &finding.location.path {
         Some(path) => format!("{}:{}", text(path), finding.location.line),
         None => match &finding.git {
             Some(git) => {
@@ -135,7 +212,12 @@ fn write_row(finding: &Finding, show_secrets: bool, out: &mut dyn Write) -> io::
             }
             None => format!("stdin:{}", finding.location.line),
         },
-    };
+    }
+}
+
+fn write_row(finding: &Finding, show_secrets: bool, out: &mut dyn Write) -> io::Result<()> {
+    let key = key_cell(finding, show_secrets);
+    let location = location_cell(finding);
     let commit = match &finding.git {
         Some(git) => {
             // No commit: a tag message (reachable through its tag) or a
@@ -212,7 +294,7 @@ pub fn text(raw: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if c.is_control() => out.push(' '),
+            c if crate::untrusted::is_unsafe_char(c) => out.push(' '),
             c => out.push(c),
         }
     }

@@ -39,13 +39,17 @@ pub enum Format {
 }
 
 /// Everything a scan found and saw.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Report {
     /// Findings that count.
     pub findings: Vec<Finding>,
     /// Findings that a marker, ignore entry or baseline suppressed; each has
     /// [`Finding::suppression`] set. Reported, never dropped.
     pub suppressed: Vec<Finding>,
+    /// In a range scan, the suppressed findings whose suppression the range
+    /// itself adds (a new ignore entry, a marker in changed content, a
+    /// changed baseline): what a reviewer must look at.
+    pub added_suppressions: Vec<Finding>,
     pub problems: Vec<Problem>,
     pub stale_ignores: Vec<StaleIgnore>,
     pub summary: Summary,
@@ -89,27 +93,42 @@ impl Summary {
         plural(self.scanned, unit)
     }
 
-    /// ", 2 suppressed, 1 skipped, 1 errors": the non-zero side counts.
+    /// ", 2 suppressed, 1 skipped, 1 error": the non-zero side counts.
     pub fn side_counts(&self) -> String {
-        [
-            (self.suppressed, "suppressed"),
-            (self.skipped, "skipped"),
-            (self.errors, "errors"),
-        ]
-        .iter()
-        .filter(|(count, _)| *count > 0)
-        .map(|(count, what)| format!(", {count} {what}"))
-        .collect()
+        let mut out = String::new();
+        for (count, what) in [(self.suppressed, "suppressed"), (self.skipped, "skipped")] {
+            if count > 0 {
+                out.push_str(&format!(", {} {what}", thousands(count)));
+            }
+        }
+        if self.errors > 0 {
+            out.push_str(&format!(", {}", plural(self.errors, "error")));
+        }
+        out
     }
 }
 
-/// `3 findings`, `1 finding`.
+/// `3 findings`, `1 finding`, `251,658 objects`: the one way counts are
+/// written.
 pub fn plural(count: u64, noun: &str) -> String {
     if count == 1 {
-        format!("{count} {noun}")
+        format!("1 {noun}")
     } else {
-        format!("{count} {noun}s")
+        format!("{} {noun}s", thousands(count))
     }
+}
+
+/// `251658` as `251,658`.
+pub fn thousands(count: u64) -> String {
+    let digits = count.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 /// Options shared by every format.
@@ -159,5 +178,20 @@ pub fn human_bytes(bytes: u64) -> String {
         format!("{bytes} B")
     } else {
         format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_read_the_same_everywhere() {
+        assert_eq!(plural(1, "error"), "1 error");
+        assert_eq!(plural(0, "error"), "0 errors");
+        assert_eq!(plural(251_658, "object"), "251,658 objects");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(12_345_678), "12,345,678");
     }
 }

@@ -4,6 +4,12 @@
 //! objects are compressed: `--git` reads them properly). Symbolic links are not
 //! followed unless asked, so a scan never wanders outside the tree; broken or
 //! looping links are reported rather than silently dropped.
+//!
+//! Only regular files are opened during the walk: a named pipe in the tree
+//! would block the open forever and a device may never end, so those are
+//! reported as skipped. A pipe or device named on the command line (`mkfifo`,
+//! `<(cmd)`, `/dev/stdin`) is what the user asked for: it is read as a stream,
+//! up to --max-file-size bytes. Files bigger than a window are streamed too.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -11,7 +17,9 @@ use std::path::{Path, PathBuf};
 use ignore::{WalkBuilder, WalkState};
 
 use crate::finding::SourceKind;
-use crate::scan::{Blob, Collector, ProblemKind, Scanner};
+use crate::scan::{
+    Blob, Collector, ProblemKind, Scanner, StreamOptions, StreamOutcome, DEFAULT_WINDOW,
+};
 
 pub struct WalkOptions {
     pub roots: Vec<PathBuf>,
@@ -50,12 +58,31 @@ pub fn scan(options: &WalkOptions, scanner: &Scanner, collector: &Collector) {
         Box::new(|entry| {
             match entry {
                 Ok(entry) => {
-                    let is_file = entry.file_type().is_some_and(|t| t.is_file());
+                    let file_type = entry.file_type();
+                    let is_file = file_type.is_some_and(|t| t.is_file());
+                    let is_dir = file_type.is_some_and(|t| t.is_dir());
                     let is_symlink = entry.path_is_symlink() && !options.follow;
                     if is_symlink {
                         note_symlink(entry.path(), collector);
                     } else if is_file {
                         scan_file(entry.path(), options.max_file_size, scanner, collector);
+                    } else if is_dir || file_type.is_none() {
+                        // Directories are walked; no type means standard
+                        // input, which the command handles itself.
+                    } else if entry.depth() == 0 {
+                        // Named on the command line: the user wants it read.
+                        scan_named_stream(entry.path(), options.max_file_size, scanner, collector);
+                    } else {
+                        // Opening a named pipe nobody writes to blocks
+                        // forever, and a device may never end.
+                        collector.problem(
+                            display_path(entry.path()),
+                            ProblemKind::Skipped,
+                            format!(
+                                "not a regular file ({}); not opened during a directory walk; name it on the command line to read it",
+                                describe_special(file_type)
+                            ),
+                        );
                     }
                 }
                 Err(err) => report_walk_error(&err, collector),
@@ -67,23 +94,70 @@ pub fn scan(options: &WalkOptions, scanner: &Scanner, collector: &Collector) {
 
 fn scan_file(path: &Path, max_file_size: u64, scanner: &Scanner, collector: &Collector) {
     let display = display_path(path);
-    // One open, then the size from the handle: no second path lookup, and
-    // the size checked is the size of the file actually read.
-    let read = std::fs::File::open(path).and_then(|mut file| {
-        let len = file.metadata()?.len();
-        if len > max_file_size {
-            return Ok(Err(len));
+    let over_limit = |len: u64| {
+        format!("{len} bytes is over --max-file-size ({max_file_size} bytes); raise it to scan this file")
+    };
+    // One open, then type and size from the handle: no second path lookup,
+    // and what is checked is what is read. Opened without blocking, so a
+    // file swapped for a named pipe since the walk saw it cannot hang us.
+    let mut file = match open_nonblocking(path) {
+        Ok(file) => file,
+        Err(err) => {
+            return collector.problem(display, ProblemKind::Error, format!("cannot read: {err}"))
         }
-        let mut bytes = Vec::new();
-        // Like std::fs::read: a failed allocation is an error, not an abort.
-        bytes
-            .try_reserve_exact(usize::try_from(len).unwrap_or(usize::MAX))
-            .map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))?;
-        file.read_to_end(&mut bytes)?;
-        Ok(Ok(bytes))
-    });
+    };
+    let metadata = match file.metadata() {
+        Ok(metadata) => metadata,
+        Err(err) => {
+            return collector.problem(display, ProblemKind::Error, format!("cannot read: {err}"))
+        }
+    };
+    if !metadata.is_file() {
+        return collector.problem(
+            display,
+            ProblemKind::Skipped,
+            format!(
+                "not a regular file ({}) any more when opened; not read",
+                describe_special(Some(metadata.file_type()))
+            ),
+        );
+    }
+    let len = metadata.len();
+    if len > max_file_size {
+        return collector.problem(display, ProblemKind::Skipped, over_limit(len));
+    }
+    if len > DEFAULT_WINDOW as u64 {
+        // Big files are read in windows: memory per thread stays bounded.
+        let outcome = collector.scan_stream(
+            scanner,
+            &mut file,
+            (SourceKind::File, Some(&display)),
+            StreamOptions {
+                window: DEFAULT_WINDOW,
+                limit: Some(max_file_size),
+            },
+            &mut |_| {},
+        );
+        return report_stream_outcome(&display, &outcome, max_file_size, collector);
+    }
+    let mut bytes = Vec::new();
+    // Like std::fs::read: a failed allocation is an error, not an abort.
+    let read = bytes
+        .try_reserve_exact(usize::try_from(len).unwrap_or(usize::MAX))
+        .map_err(|_| std::io::Error::from(std::io::ErrorKind::OutOfMemory))
+        // A file growing while we read it is read up to the limit.
+        .and_then(|()| {
+            (&mut file)
+                .take(max_file_size.saturating_add(1))
+                .read_to_end(&mut bytes)
+        });
     match read {
-        Ok(Ok(bytes)) => collector.scan(
+        Ok(_) if bytes.len() as u64 > max_file_size => collector.problem(
+            display,
+            ProblemKind::Skipped,
+            over_limit(bytes.len() as u64),
+        ),
+        Ok(_) => collector.scan(
             scanner,
             &Blob {
                 source: SourceKind::File,
@@ -91,13 +165,96 @@ fn scan_file(path: &Path, max_file_size: u64, scanner: &Scanner, collector: &Col
                 bytes: &bytes,
             },
         ),
-        Ok(Err(len)) => collector.problem(
-            display,
-            ProblemKind::Skipped,
-            format!("{len} bytes is over --max-file-size ({max_file_size} bytes); raise it to scan this file"),
-        ),
         Err(err) => collector.problem(display, ProblemKind::Error, format!("cannot read: {err}")),
     }
+}
+
+/// A named pipe, device or `/dev/fd/N` of a process substitution, named on
+/// the command line: read as a stream, in windows, at most --max-file-size
+/// bytes of it (`/dev/zero` never ends).
+fn scan_named_stream(path: &Path, max_file_size: u64, scanner: &Scanner, collector: &Collector) {
+    let display = display_path(path);
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(err) => {
+            return collector.problem(display, ProblemKind::Error, format!("cannot read: {err}"))
+        }
+    };
+    let outcome = collector.scan_stream(
+        scanner,
+        &mut file,
+        (SourceKind::File, Some(&display)),
+        StreamOptions {
+            window: DEFAULT_WINDOW,
+            limit: Some(max_file_size),
+        },
+        &mut |_| {},
+    );
+    report_stream_outcome(&display, &outcome, max_file_size, collector);
+}
+
+/// A stream cut short by the limit is skipped (in part), one that failed is
+/// an error: either way the report says how much was scanned.
+fn report_stream_outcome(
+    display: &str,
+    outcome: &StreamOutcome,
+    max_file_size: u64,
+    collector: &Collector,
+) {
+    if let Some(err) = &outcome.error {
+        collector.problem(
+            display,
+            ProblemKind::Error,
+            format!(
+                "cannot read past byte {}: {err}; what came before was scanned",
+                outcome.bytes
+            ),
+        );
+    } else if outcome.truncated {
+        collector.problem(
+            display,
+            ProblemKind::Skipped,
+            format!(
+                "longer than --max-file-size ({max_file_size} bytes): only the first {} bytes were scanned; raise it to scan more",
+                outcome.bytes
+            ),
+        );
+    }
+}
+
+/// What kind of special file this is, for messages.
+fn describe_special(file_type: Option<std::fs::FileType>) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if let Some(t) = file_type {
+            if t.is_fifo() {
+                return "named pipe";
+            } else if t.is_socket() {
+                return "socket";
+            } else if t.is_char_device() {
+                return "character device";
+            } else if t.is_block_device() {
+                return "block device";
+            }
+        }
+    }
+    let _ = file_type;
+    "special file"
+}
+
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    std::fs::File::open(path)
 }
 
 /// A symlink that is not followed: silent if it points somewhere real (its

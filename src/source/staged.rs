@@ -122,9 +122,18 @@ pub fn scan(
         }
     }
     if staged == 0 {
-        notes.push("nothing staged: the index matches HEAD".to_string());
+        // Say it: `pre-commit run --all-files` runs this hook with nothing
+        // staged, and a bare "Passed" would be a false green.
+        notes.push(
+            "nothing staged (the index matches HEAD): nothing was checked; to check files, use \
+             `vastleaks scan` or, with pre-commit, the vastleaks-files hook"
+                .to_string(),
+        );
     } else {
-        notes.push(format!("{staged} staged blob(s) differ from HEAD"));
+        notes.push(format!(
+            "{} differ from HEAD",
+            crate::report::plural(staged as u64, "staged blob")
+        ));
     }
     if conflicted > 0 {
         notes.push(format!(

@@ -1,26 +1,118 @@
 //! Standard input, for piping logs and command output through the scanner.
+//!
+//! Read as a stream, in overlapping windows (see [`crate::scan::stream`]):
+//! memory stays bounded however long the input (`kubectl logs -f | vastleaks
+//! scan -` runs for days), there is no length limit (--max-file-size is for
+//! files and blobs), and each batch of findings is handed to a callback as
+//! soon as it is known, so line-oriented output can print it at once.
 
-use std::io::Read;
+use std::io::Write;
 
-use anyhow::Context;
+use anyhow::bail;
 
-use crate::finding::SourceKind;
-use crate::scan::{Blob, Collector, Scanner};
+use crate::cli::ScanArgs;
+use crate::finding::{Finding, SourceKind};
+use crate::report::{self, Format, RenderOptions, Report};
+use crate::rules::RuleSet;
+use crate::scan::{Collector, ProblemKind, Scanner, StreamOptions};
+use crate::suppress::Suppressions;
 
-/// Reads all of standard input and scans it as one blob.
-pub fn scan(scanner: &Scanner, collector: &Collector) -> anyhow::Result<()> {
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .lock()
-        .read_to_end(&mut bytes)
-        .context("cannot read standard input")?;
-    collector.scan(
+/// Scans all of standard input, calling `on_findings` with each batch of
+/// findings as it is found.
+pub fn scan(
+    scanner: &Scanner,
+    collector: &Collector,
+    on_findings: &mut dyn FnMut(&[Finding]),
+) -> anyhow::Result<()> {
+    let stdin = std::io::stdin();
+    let mut reader = stdin.lock();
+    let outcome = collector.scan_stream(
         scanner,
-        &Blob {
-            source: SourceKind::Stdin,
-            path: None,
-            bytes: &bytes,
-        },
+        &mut reader,
+        (SourceKind::Stdin, None),
+        StreamOptions::default(),
+        on_findings,
     );
+    match outcome.error {
+        Some(err) if outcome.bytes == 0 => bail!("cannot read standard input: {err}"),
+        Some(err) => collector.problem(
+            "<stdin>",
+            ProblemKind::Error,
+            format!(
+                "cannot read past byte {}: {err}; what came before was scanned",
+                outcome.bytes
+            ),
+        ),
+        None => {}
+    }
     Ok(())
+}
+
+/// Whether `vastleaks scan -` with these arguments prints findings as they
+/// come: line-oriented formats (`human`, `jsonl`) written to standard output,
+/// without `--verify` (whose outcome is known only at the end). Document
+/// formats (JSON, SARIF, Markdown) are written whole at the end.
+pub fn prints_live(args: &ScanArgs) -> bool {
+    let stdin_mode = args.paths.len() == 1
+        && args.paths[0].as_os_str() == "-"
+        && !args.git
+        && !args.staged
+        && args.since_commit.is_none();
+    let to_stdout = args
+        .output
+        .output
+        .as_deref()
+        .is_none_or(|path| path.as_os_str() == "-");
+    stdin_mode
+        && to_stdout
+        && matches!(args.output.format, Format::Human | Format::Jsonl)
+        && !args.verify.verify
+        && !args.verify.only_live
+}
+
+/// Prints each batch of findings from standard input as it arrives, in the
+/// requested line-oriented format, after the ignore file and baseline (a
+/// suppressed finding is not printed, as in the final report).
+pub struct LivePrinter<'a> {
+    format: Format,
+    show_secrets: bool,
+    color: termcolor::ColorChoice,
+    rules: &'a RuleSet,
+    suppressions: &'a Suppressions,
+}
+
+impl<'a> LivePrinter<'a> {
+    pub fn new(args: &ScanArgs, rules: &'a RuleSet, suppressions: &'a Suppressions) -> Self {
+        use std::io::IsTerminal;
+        LivePrinter {
+            format: args.output.format,
+            show_secrets: args.output.show_secrets,
+            color: crate::commands::scan::color_choice(
+                args.output.color,
+                std::io::stdout().is_terminal(),
+            ),
+            rules,
+            suppressions,
+        }
+    }
+
+    /// Prints the findings of `batch` that count. Output errors (a closed
+    /// pipe) are ignored here: the scan goes on and the exit code still says
+    /// whether keys were found.
+    pub fn print(&self, batch: &[Finding]) {
+        let kept = self.suppressions.apply(batch.to_vec()).kept;
+        if kept.is_empty() {
+            return;
+        }
+        let report = Report {
+            findings: kept,
+            ..Report::default()
+        };
+        let options = RenderOptions {
+            show_secrets: self.show_secrets,
+            rules: self.rules.rules(),
+        };
+        let mut out = termcolor::StandardStream::stdout(self.color);
+        let _ = report::write(self.format, &report, &options, &mut out).and_then(|()| out.flush());
+    }
 }

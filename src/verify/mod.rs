@@ -6,6 +6,8 @@
 //! `unknown` with a reason: "could not check" never reads as "revoked".
 
 pub mod api;
+pub mod base;
+pub mod progress;
 pub mod retry;
 
 use std::collections::HashMap;
@@ -19,7 +21,8 @@ use serde::Serialize;
 use crate::cli::VerifyArgs;
 use crate::finding::{Fingerprint, Secret, UnknownReason, Verification, VerifyStatus};
 use crate::report::Report;
-use api::{Answer, ApiBase, ApiClient, RetryPolicy};
+use api::{show_duration, Answer, ApiBase, ApiClient, Limits, RetryNotice, RetryPolicy};
+use progress::Progress;
 
 pub const CURRENT_USER: &str = "api/v0/users/current/";
 
@@ -53,6 +56,10 @@ pub struct VerifyCounts {
 pub struct Verifier {
     client: ApiClient,
     jobs: usize,
+    /// `--verify-deadline`: the whole of [`Verifier::verify_report`].
+    deadline: Duration,
+    /// Show keys checked / total and retry waits on stderr.
+    progress: bool,
 }
 
 impl Verifier {
@@ -65,19 +72,45 @@ impl Verifier {
             backoff: args.verify_backoff,
             max_wait: MAX_SERVER_WAIT,
         };
+        let limits = Limits {
+            request: args.verify_timeout,
+            call: args.verify_deadline,
+        };
         Ok(Verifier {
-            client: ApiClient::new(base, args.verify_timeout, retry)?,
+            client: ApiClient::new(base, limits, retry)?,
             jobs: args.verify_jobs.max(1),
+            deadline: args.verify_deadline,
+            progress: false,
         })
+    }
+
+    /// Shows progress on stderr during [`Verifier::verify_report`] (see
+    /// [`progress::wanted`]). Off by default.
+    pub fn with_progress(mut self, show: bool) -> Verifier {
+        self.progress = show;
+        self
     }
 
     pub fn client(&self) -> &ApiClient {
         &self.client
     }
 
-    /// Checks one key.
+    /// Checks one key, within a fresh `--verify-deadline` budget.
     pub fn check(&self, key: &Secret) -> KeyCheck {
-        match self.client.send(Method::GET, CURRENT_USER, key) {
+        self.check_until(key, self.client.call_deadline(), &|_| {})
+    }
+
+    /// Checks one key; nothing runs past `until` (see [`ApiClient::send_until`]).
+    pub fn check_until(
+        &self,
+        key: &Secret,
+        until: Instant,
+        on_retry: &dyn Fn(&RetryNotice),
+    ) -> KeyCheck {
+        match self
+            .client
+            .send_until(Method::GET, CURRENT_USER, key, until, on_retry)
+        {
             Ok(answer) => {
                 let requests = answer.attempts;
                 let (verification, detail) = classify_current(&answer, self.client.base());
@@ -98,8 +131,13 @@ impl Verifier {
     /// Checks every distinct key of `report` once, `--verify-jobs` at a time,
     /// and fills in `verification` on every finding. Details of `unknown`
     /// outcomes become summary notes.
+    ///
+    /// The whole phase ends by `--verify-deadline`: keys not started by then
+    /// are not sent at all, and requests or waits still running are cut;
+    /// all of them are `unknown (deadline)`.
     pub fn verify_report(&self, report: &mut Report) -> HashMap<Fingerprint, KeyCheck> {
         let started = Instant::now();
+        let until = api::deadline_after(self.deadline);
         let mut keys: Vec<(&Fingerprint, &Secret)> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for finding in &report.findings {
@@ -110,22 +148,41 @@ impl Verifier {
         let next = AtomicUsize::new(0);
         let results: Mutex<HashMap<Fingerprint, KeyCheck>> = Mutex::new(HashMap::new());
         let workers = self.jobs.min(keys.len());
+        let progress = Progress::new(self.progress, keys.len() as u64);
         std::thread::scope(|scope| {
             for _ in 0..workers {
                 scope.spawn(|| loop {
+                    if Instant::now() >= until {
+                        break;
+                    }
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     let Some((fingerprint, secret)) = keys.get(index) else {
                         break;
                     };
-                    let check = self.check(secret);
+                    let check = self.check_until(secret, until, &|notice| {
+                        progress.waiting(fingerprint, notice)
+                    });
+                    progress.checked();
                     if let Ok(mut results) = results.lock() {
                         results.insert((*fingerprint).clone(), check);
                     }
                 });
             }
         });
+        progress.finish();
         let order: Vec<Fingerprint> = keys.iter().map(|(fp, _)| (*fp).clone()).collect();
-        let results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+        // Keys no worker reached before the deadline: never sent.
+        for fingerprint in &order {
+            results
+                .entry(fingerprint.clone())
+                .or_insert_with(|| KeyCheck {
+                    verification: unknown(UnknownReason::Deadline),
+                    detail: None,
+                    requests: 0,
+                });
+        }
+        let mut unsent = 0u64;
 
         let mut counts = VerifyCounts {
             api: self.client.base().to_string(),
@@ -141,7 +198,13 @@ impl Verifier {
                 VerifyStatus::Revoked => counts.revoked += 1,
                 VerifyStatus::Unknown => {
                     counts.unknown += 1;
-                    if let (Some(reason), Some(detail)) = (check.verification.reason, &check.detail)
+                    if check.requests == 0
+                        && check.verification.reason == Some(UnknownReason::Deadline)
+                    {
+                        // One summary note for all of them, below.
+                        unsent += 1;
+                    } else if let (Some(reason), Some(detail)) =
+                        (check.verification.reason, &check.detail)
                     {
                         report
                             .summary
@@ -150,6 +213,13 @@ impl Verifier {
                     }
                 }
             }
+        }
+        if unsent > 0 {
+            report.summary.notes.push(format!(
+                "{} not checked: the --verify-deadline of {} ran out (unknown (deadline))",
+                crate::report::plural(unsent, "key"),
+                show_duration(self.deadline)
+            ));
         }
         for finding in &mut report.findings {
             if let Some(check) = results.get(&finding.fingerprint) {

@@ -13,6 +13,8 @@
 
 #![allow(dead_code)]
 
+mod trickle;
+
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -24,6 +26,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
+
+pub use trickle::Trickle;
 
 /// Personal data planted in every 200 answer of `/users/current/`.
 pub const PII: [&str; 5] = [
@@ -70,6 +74,8 @@ pub enum Mode {
     Scope,
     /// 302 to this URL.
     Redirect(String),
+    /// The normal answer, dripped one byte at a time.
+    Trickle(Trickle),
 }
 
 #[derive(Clone, Debug)]
@@ -107,6 +113,8 @@ struct State {
     log: Vec<Logged>,
     /// Added to every answer (simulated network latency, for measurements).
     latency: Option<Duration>,
+    /// Drip every answer to `GET /auth/apikeys/`.
+    list_trickle: Option<Trickle>,
 }
 
 pub struct FakeVast {
@@ -167,6 +175,11 @@ impl FakeVast {
     /// Whether `GET /auth/apikeys/` shows key values (older API docs).
     pub fn list_with_values(&self, yes: bool) {
         self.state().list_with_values = yes;
+    }
+
+    /// Drips every answer to `GET /api/v0/auth/apikeys/`.
+    pub fn trickle_key_list(&self, trickle: Trickle) {
+        self.state().list_trickle = Some(trickle);
     }
 
     /// Delays every answer by `latency` (measurements only).
@@ -248,12 +261,14 @@ impl Request {
     }
 }
 
-/// An answer; `delay` is slept before it is written.
+/// An answer; `delay` is slept before it is written, then it is written at
+/// once or dripped by `trickle`.
 pub struct Reply {
     status: u16,
     headers: Vec<(String, String)>,
     body: String,
     delay: Option<Duration>,
+    trickle: Option<Trickle>,
 }
 
 impl Reply {
@@ -263,6 +278,7 @@ impl Reply {
             headers: Vec::new(),
             body: body.into(),
             delay: None,
+            trickle: None,
         }
     }
 
@@ -359,6 +375,10 @@ fn serve(mut stream: TcpStream, handler: &dyn Fn(&Request) -> Reply) {
         out.push_str(&format!("{name}: {value}\r\n"));
     }
     out.push_str("\r\n");
+    if let Some(trickle) = reply.trickle {
+        trickle.write(&mut stream, out.as_bytes(), reply.body.as_bytes());
+        return;
+    }
     out.push_str(&reply.body);
     // The client may have given up (timeout): ignore write errors.
     let _ = stream.write_all(out.as_bytes());
@@ -417,6 +437,10 @@ fn answer(
                 return invalid_key();
             };
             let record = &mut state.keys[index];
+            let trickle = match record.mode {
+                Mode::Trickle(trickle) => Some(trickle),
+                _ => None,
+            };
             match &mut record.mode {
                 Mode::RateLimited { remaining, headers } if *remaining > 0 => {
                     *remaining -= 1;
@@ -467,7 +491,7 @@ fn answer(
                     record.reported_key_id.unwrap_or(record.id)
                 )
             };
-            json(
+            let mut reply = json(
                 200,
                 format!(
                     r#"{{"id": {}, {key_id}"username": "canary", "email": "{}", "fullname": "{}",
@@ -481,7 +505,9 @@ fn answer(
                     PII[3],
                     planted_body_key()
                 ),
-            )
+            );
+            reply.trickle = trickle;
+            reply
         }
         ("GET", "/api/v0/auth/apikeys/") => {
             let Some(index) = index.filter(|i| !state.keys[*i].deleted) else {
@@ -505,7 +531,9 @@ fn answer(
                     )
                 })
                 .collect();
-            json(200, format!(r#"{{"apikeys": [{}]}}"#, entries.join(", ")))
+            let mut reply = json(200, format!(r#"{{"apikeys": [{}]}}"#, entries.join(", ")));
+            reply.trickle = state.list_trickle;
+            reply
         }
         ("DELETE", p) if p.starts_with("/api/v0/auth/apikeys/") => {
             let Some(index) = index.filter(|i| !state.keys[*i].deleted) else {

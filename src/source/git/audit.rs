@@ -16,7 +16,6 @@ use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 use std::sync::Mutex;
 
 use gix::odb::pack;
@@ -221,6 +220,24 @@ impl<'a> Sink<'a> {
         self.bar.inc(1);
     }
 
+    /// An object not read because it is over --max-file-size (`size`
+    /// unknown: stored as a delta of such an object).
+    fn skipped(&self, kind: gix::object::Kind, id: &gix::oid, size: Option<u64>) {
+        let what = match size {
+            Some(size) => format!(
+                "{kind} of {size} bytes is over --max-file-size ({} bytes); raise it to scan this {kind}",
+                self.max_file_size
+            ),
+            None => format!(
+                "{kind} stored as a delta of an object over --max-file-size ({} bytes), which is not inflated; raise the limit to scan it",
+                self.max_file_size
+            ),
+        };
+        self.collector
+            .problem(format!("object {id}"), ProblemKind::Skipped, what);
+        self.bar.inc(1);
+    }
+
     fn message(&self, source: SourceKind, id: &gix::oid, data: &[u8]) {
         let (message, _) = super::message_of(data);
         self.collector.scan_with(
@@ -392,8 +409,20 @@ pub fn scan(
     for (position, bundle) in bundles.iter().enumerate() {
         let earlier: Vec<&pack::index::File> =
             bundles[..position].iter().map(|b| &b.index).collect();
+        let max = request.max_file_size;
         let sink = Sink::new(scanner, request, hash, &bar, &inventory);
-        let traversed = traverse_pack(bundle, &earlier, &sink, threads);
+        let mut traversed =
+            traverse_pack(bundle, &earlier, &sink, threads, max, &Default::default());
+        let mut sink = sink;
+        if traversed.is_err() {
+            // Maybe a delta whose result is over the limit stopped it (see
+            // pack_walk): if so, once more with those deltas left out.
+            let deltas = super::pack_walk::oversized_deltas(bundle, max);
+            if !deltas.is_empty() {
+                sink = Sink::new(scanner, request, hash, &bar, &inventory);
+                traversed = traverse_pack(bundle, &earlier, &sink, threads, max, &deltas);
+            }
+        }
         let sink = match traversed {
             Ok(()) => sink,
             Err(err) => {
@@ -422,6 +451,11 @@ pub fn scan(
         loose
             .par_iter()
             .for_each_init(Vec::new, |buf, (store, id)| {
+                if let Ok(Some((size, kind))) = loose_dbs[*store].try_header(id) {
+                    if size > sink.max_file_size {
+                        return sink.skipped(kind, id, Some(size));
+                    }
+                }
                 match loose_dbs[*store].try_find(id, buf) {
                     Ok(Some(object)) => sink.object(object.kind, id, object.data),
                     Ok(None) => {} // removed while we scan (gc): it is in a pack now
@@ -442,7 +476,13 @@ pub fn scan(
     totals.add(collector, sink.into_parts());
     bar.finish_and_clear();
 
-    scan_key_files(&repo, totals.key_files, scanner, collector);
+    scan_key_files(
+        &repo,
+        totals.key_files,
+        request.max_file_size,
+        scanner,
+        collector,
+    );
     check_commit_links(&repo, &totals.commits, collector);
     let mut notes = report_missing(totals.missing, super::is_partial_clone(&repo), collector);
     if total > 0 {
@@ -469,44 +509,23 @@ pub fn scan(
     })
 }
 
-/// Decodes one pack in pack order with the delta tree, on `threads` threads.
+/// Decodes one pack in pack order with the delta tree, on `threads` threads,
+/// never inflating an object over `max` bytes ([`super::pack_walk`]).
 fn traverse_pack(
     bundle: &pack::Bundle,
     earlier: &[&pack::index::File],
     sink: &Sink<'_>,
     threads: Option<usize>,
+    max: u64,
+    deltas: &super::pack_walk::OversizedDeltas,
 ) -> Result<(), String> {
-    let interrupt = AtomicBool::new(false);
-    let processor = |kind: gix::object::Kind,
-                     data: &[u8],
-                     entry: &pack::index::Entry,
-                     _progress: &dyn gix::Progress|
-     -> gix::error::Result {
-        if !earlier.iter().any(|idx| idx.lookup(entry.oid).is_some()) {
-            sink.object(kind, &entry.oid, data);
-        }
-        Ok(())
-    };
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        bundle.index.traverse(
-            &bundle.pack,
-            &mut gix::progress::Discard,
-            &interrupt,
-            processor,
-            pack::index::traverse::Options {
-                traversal: pack::index::traverse::Algorithm::DeltaTreeLookup,
-                thread_limit: threads,
-                check: pack::index::traverse::SafetyCheck::SkipFileAndObjectChecksumVerification,
-                alloc_limit_bytes: None,
-                make_pack_lookup_cache: || pack::cache::Never,
-            },
-        )
-    }));
-    match outcome {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(err)) => Err(crate::source::git::describe(&err)),
-        Err(_) => Err("the pack decoder panicked".to_string()),
-    }
+    use super::pack_walk::Visit;
+    let in_earlier = |id: &gix::oid| earlier.iter().any(|idx| idx.lookup(id).is_some());
+    super::pack_walk::traverse(bundle, threads, max, deltas, &|visit| match visit {
+        Visit::Object { kind, id, data } if !in_earlier(id) => sink.object(kind, id, data),
+        Visit::Skipped { kind, id, size } if !in_earlier(id) => sink.skipped(kind, id, size),
+        _ => {}
+    })
 }
 
 /// The slow, robust path for a damaged pack: every index entry on its own,
@@ -520,6 +539,11 @@ fn objects_one_by_one(bundle: &pack::Bundle, earlier: &[&pack::index::File], sin
                 let id = bundle.index.oid_at_index(index).to_owned();
                 if earlier.iter().any(|idx| idx.lookup(id).is_some()) {
                     return;
+                }
+                if let Some((kind, size)) =
+                    super::pack_walk::size_over(bundle, index, inflate, sink.max_file_size)
+                {
+                    return sink.skipped(kind, &id, Some(size));
                 }
                 let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     bundle
@@ -552,6 +576,7 @@ fn objects_one_by_one(bundle: &pack::Bundle, earlier: &[&pack::index::File], sin
 fn scan_key_files(
     repo: &gix::Repository,
     mut key_files: Vec<(ObjectId, String)>,
+    max_file_size: u64,
     scanner: &Scanner,
     collector: &Collector,
 ) {
@@ -559,6 +584,10 @@ fn scan_key_files(
     key_files.dedup_by(|a, b| a.0 == b.0);
     let local = Collector::default();
     for (id, name) in key_files {
+        // Over the limit: already reported as skipped by the traversal.
+        if super::size_over(repo, &id, max_file_size).is_some() {
+            continue;
+        }
         match repo.try_find_object(id) {
             Ok(Some(object)) => local.scan_with(
                 scanner,

@@ -13,6 +13,7 @@
 //! [`provenance`].
 
 pub mod audit;
+pub mod pack_walk;
 pub mod provenance;
 pub mod range;
 pub mod tree;
@@ -126,6 +127,52 @@ impl Session {
         self.repo
             .work_dir()
             .map(|dir| dir.join(crate::suppress::IGNORE_FILE_NAME))
+    }
+
+    /// A configuration file as committed at `rev` (`HEAD`, a range's base),
+    /// for repositories without a work tree and for suppressions read from
+    /// the base of a range. `Ok(None)` when `rev` has no such file. Bounded
+    /// like every configuration file ([`crate::config_file::MAX_BYTES`]).
+    pub fn committed_file(&self, rev: &str, path: &str) -> anyhow::Result<Option<String>> {
+        let repo = self.repo.to_thread_local();
+        let Ok(id) = repo.rev_parse_single(format!("{rev}:{path}").as_str()) else {
+            return Ok(None);
+        };
+        let header = repo
+            .find_header(id)
+            .with_context(|| format!("{rev}:{path}: cannot read the committed file"))?;
+        if header.kind() != gix::object::Kind::Blob {
+            anyhow::bail!("{rev}:{path}: not a file; commit a regular file there");
+        }
+        if header.size() > crate::config_file::MAX_BYTES {
+            anyhow::bail!(
+                "{rev}:{path}: {} bytes, over the 1 MiB limit for configuration files; shorten it",
+                header.size()
+            );
+        }
+        let object = repo
+            .find_object(id)
+            .with_context(|| format!("{rev}:{path}: cannot read the committed file"))?;
+        String::from_utf8(object.data.clone())
+            .map(Some)
+            .map_err(|_| anyhow::anyhow!("{rev}:{path}: not UTF-8 text; save it as UTF-8"))
+    }
+
+    /// The commits a range scan hides (its base), if this is a range scan.
+    pub fn range_hidden(&self) -> Option<Vec<String>> {
+        match &self.request.mode {
+            Mode::Range { base, .. } => Some(vec![base.clone()]),
+            _ => None,
+        }
+    }
+
+    /// `path` relative to the work-tree root (`/`-separated), when it lies
+    /// inside the work tree: how a file named by a flag is found in commits.
+    pub fn tree_path(&self, path: &Path) -> Option<String> {
+        let root = std::fs::canonicalize(self.repo.work_dir()?).ok()?;
+        let path = std::fs::canonicalize(path).ok()?;
+        let relative = path.strip_prefix(&root).ok()?;
+        Some(crate::source::files::display_path(relative))
     }
 
     pub fn notes(&self) -> &[String] {

@@ -1,0 +1,340 @@
+//! Rendering text that came from the scanned repository.
+//!
+//! File names, refs, commit messages, ignore-file lines, git's own error
+//! messages and API answers are written by whoever controls the repository or
+//! the server. Two things must never pass through to output:
+//!
+//! - **a key**: a path like `keys/<64 hex>.txt`, a branch named after a key or
+//!   a commit summary that pasted one would otherwise print the full key in
+//!   every report. [`redact_keys`] shortens every standalone run of exactly 64
+//!   lowercase hex digits to the redacted form reports use, except digests
+//!   written as such (`sha256:<hex>`), and [`Redactor`] applies the same rule
+//!   to everything written to stdout, stderr and report files, as a last line
+//!   of defence for strings no renderer thought of;
+//! - **a control character**: a file name holding a newline can start a GitHub
+//!   workflow command (`::stop-commands::`, a fake `::error`) in CI logs, and
+//!   one holding escape sequences can clear the terminal, set its title or
+//!   write the clipboard (OSC 52). [`escape_controls`] makes every control
+//!   character (C0, DEL, C1) and every bidirectional-override character
+//!   visible as an escape.
+//!
+//! [`line`] does both, for a value printed on a human or stderr line.
+
+use std::borrow::Cow;
+use std::io::{self, Write};
+
+use termcolor::{ColorSpec, WriteColor};
+
+/// Length of a Vast API key: 64 lowercase hex digits.
+pub const KEY_LEN: usize = 64;
+
+/// What a written digest looks like just before its hex: such runs are not keys.
+const DIGEST_PREFIXES: [&[u8]; 1] = [b"sha256:"];
+
+fn is_key_digit(b: u8) -> bool {
+    b.is_ascii_digit() || (b'a'..=b'f').contains(&b)
+}
+
+/// The redacted form of a key-shaped run: first 4 and last 4 characters.
+fn redacted(run: &[u8]) -> String {
+    let text = String::from_utf8_lossy(run);
+    format!("{}...{}", &text[..4], &text[text.len() - 4..])
+}
+
+/// Whether the hex run starting at `start` in `bytes` is written as a digest.
+fn is_digest(bytes: &[u8], start: usize) -> bool {
+    DIGEST_PREFIXES
+        .iter()
+        .any(|prefix| bytes[..start].ends_with(prefix))
+}
+
+/// Replaces every run of exactly 64 lowercase hex digits in `text` (bounded
+/// by non-hex characters or the ends) by its redacted form `abcd...wxyz`,
+/// unless it follows `sha256:`. Longer hex runs (SHA-512 digests) are kept:
+/// they are not keys.
+pub fn redact_keys(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    if bytes.len() < KEY_LEN {
+        return Cow::Borrowed(text);
+    }
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if !is_key_digit(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && is_key_digit(bytes[i]) {
+            i += 1;
+        }
+        if i - start == KEY_LEN && !is_digest(bytes, start) {
+            let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            // Hex digits are ASCII, so `start` and `i` are char boundaries.
+            out.push_str(&text[copied..start]);
+            out.push_str(&redacted(&bytes[start..i]));
+            copied = i;
+        }
+    }
+    match out {
+        None => Cow::Borrowed(text),
+        Some(mut out) => {
+            out.push_str(&text[copied..]);
+            Cow::Owned(out)
+        }
+    }
+}
+
+/// Characters that must not reach a terminal or a CI log raw: C0 controls
+/// (newline and tab included: a value is printed on one line), DEL, C1
+/// controls, and the bidirectional overrides and isolates that make text
+/// display in another order than it is read ("Trojan Source"), plus the
+/// Unicode line and paragraph separators.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+                | '\u{2028}' | '\u{2029}'
+        )
+}
+
+/// Escapes every [unsafe character](is_unsafe_char) as Rust-style `\n`,
+/// `\t`, `\r`, `\x1b` or `\u{202e}`, so it is shown instead of acted upon.
+/// A backslash is left alone: paths on Windows are full of them, and an
+/// escape written by us is distinguishable only by context either way.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_unsafe_char(c) && (c as u32) < 0x100 => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if is_unsafe_char(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// An untrusted value for a human or stderr line: keys redacted, control
+/// characters escaped.
+pub fn line(text: &str) -> String {
+    escape_controls(&redact_keys(text)).into_owned()
+}
+
+/// A writer that redacts every key-shaped run (as [`redact_keys`] does) in
+/// everything written through it. Wraps stdout, stderr and report files when
+/// `--show-secrets` is off, so no string a renderer forgot to redact (a path,
+/// a ref, git's or the API's error text) can print a key.
+///
+/// Runs of hex digits may be split across `write` calls; the trailing run is
+/// held back until a non-hex byte (or [`Redactor::finish`]) shows where it
+/// ends. A run longer than a key is passed through as soon as it is known
+/// to be longer, so memory stays bounded. Call [`Redactor::finish`] at the
+/// end: a dropped redactor discards a held-back run rather than print it.
+pub struct Redactor<W> {
+    inner: W,
+    /// A trailing hex run not yet known to be complete (at most 64 bytes).
+    pending: Vec<u8>,
+    /// The pending run is preceded by a digest prefix (kept as written).
+    pending_is_digest: bool,
+    /// Inside a hex run already longer than a key: pass digits through.
+    in_long_run: bool,
+    /// `--show-secrets`: write everything unchanged.
+    passthrough: bool,
+    /// The last few bytes written through, for the digest-prefix check.
+    tail: Vec<u8>,
+}
+
+impl<W: Write> Redactor<W> {
+    pub fn new(inner: W) -> Redactor<W> {
+        Redactor {
+            inner,
+            pending: Vec::with_capacity(KEY_LEN),
+            pending_is_digest: false,
+            in_long_run: false,
+            passthrough: false,
+            tail: Vec::with_capacity(8),
+        }
+    }
+
+    /// A redactor that redacts nothing, for `--show-secrets`: the same type
+    /// either way, so callers cannot forget to choose.
+    pub fn passthrough(inner: W) -> Redactor<W> {
+        Redactor {
+            passthrough: true,
+            ..Redactor::new(inner)
+        }
+    }
+
+    /// Writes out a held-back run as complete, and returns the inner writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        self.end_run()?;
+        self.inner.flush()?;
+        Ok(self.inner)
+    }
+
+    pub fn get_ref(&self) -> &W {
+        &self.inner
+    }
+
+    fn emit(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.inner.write_all(bytes)?;
+        let keep = 8usize;
+        self.tail
+            .extend_from_slice(&bytes[bytes.len().saturating_sub(keep)..]);
+        let excess = self.tail.len().saturating_sub(keep);
+        self.tail.drain(..excess);
+        Ok(())
+    }
+
+    /// The pending run ended: redact it if it is key-shaped.
+    fn end_run(&mut self) -> io::Result<()> {
+        self.in_long_run = false;
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let run = std::mem::take(&mut self.pending);
+        if run.len() == KEY_LEN && !self.pending_is_digest {
+            self.emit(redacted(&run).as_bytes())
+        } else {
+            self.emit(&run)
+        }
+    }
+}
+
+impl<W: Write> Write for Redactor<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.passthrough {
+            return self.inner.write(buf);
+        }
+        let next = |from: usize, digit: bool| {
+            buf[from..]
+                .iter()
+                .position(|&b| is_key_digit(b) == digit)
+                .map_or(buf.len(), |p| from + p)
+        };
+        let mut i = 0;
+        while i < buf.len() {
+            if self.in_long_run {
+                let end = next(i, false);
+                self.emit(&buf[i..end])?;
+                self.in_long_run = end == buf.len();
+                i = end;
+                continue;
+            }
+            if self.pending.is_empty() {
+                let start = next(i, true);
+                self.emit(&buf[i..start])?;
+                i = start;
+                if i == buf.len() {
+                    break;
+                }
+                self.pending_is_digest = DIGEST_PREFIXES
+                    .iter()
+                    .any(|prefix| self.tail.ends_with(prefix));
+            }
+            let end = next(i, false);
+            self.pending.extend_from_slice(&buf[i..end]);
+            i = end;
+            if self.pending.len() > KEY_LEN {
+                // Longer than a key: never one. Pass it through.
+                let run = std::mem::take(&mut self.pending);
+                self.emit(&run)?;
+                self.in_long_run = i == buf.len();
+            } else if i < buf.len() {
+                self.end_run()?;
+            }
+        }
+        Ok(buf.len())
+    }
+
+    /// Flushes what is known to be complete. A held-back hex run stays held:
+    /// flushing in the middle of a line must not let half a key through
+    /// unredacted and the other half after it.
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl<W: WriteColor> WriteColor for Redactor<W> {
+    fn supports_color(&self) -> bool {
+        self.inner.supports_color()
+    }
+
+    fn set_color(&mut self, spec: &ColorSpec) -> io::Result<()> {
+        // A colour change ends a run only where colours are written at all;
+        // without colour the bytes on either side are adjacent in the output.
+        if self.inner.supports_color() {
+            self.end_run()?;
+        }
+        self.inner.set_color(spec)
+    }
+
+    fn reset(&mut self) -> io::Result<()> {
+        if self.inner.supports_color() {
+            self.end_run()?;
+        }
+        self.inner.reset()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "38392aa0acddf808be3f8bc7f74f69351f1992ce2f3f3b4455da3295706fb7ad";
+
+    fn through_redactor(chunks: &[&str]) -> String {
+        let mut redactor = Redactor::new(Vec::new());
+        for chunk in chunks {
+            redactor.write_all(chunk.as_bytes()).unwrap();
+        }
+        String::from_utf8(redactor.finish().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn keys_are_redacted_digests_and_longer_runs_kept() {
+        let text = format!("keys/{KEY}.txt sha256:{KEY} {KEY}{KEY} é");
+        assert_eq!(
+            redact_keys(&text),
+            format!("keys/3839...b7ad.txt sha256:{KEY} {KEY}{KEY} é")
+        );
+        assert!(matches!(redact_keys("short"), Cow::Borrowed(_)));
+        assert_eq!(redact_keys(KEY), "3839...b7ad");
+    }
+
+    #[test]
+    fn redactor_matches_redact_keys_whatever_the_chunking() {
+        let text = format!("a {KEY}\nsha256:{KEY} x{KEY}{KEY}y {}z {KEY}", &KEY[..63]);
+        let expected = redact_keys(&text).into_owned();
+        for split in 0..text.len() {
+            let (a, b) = text.split_at(split);
+            assert_eq!(through_redactor(&[a, b]), expected, "split at {split}");
+        }
+        let bytes: Vec<String> = text.chars().map(String::from).collect();
+        let refs: Vec<&str> = bytes.iter().map(String::as_str).collect();
+        assert_eq!(through_redactor(&refs), expected);
+    }
+
+    #[test]
+    fn controls_and_bidi_overrides_are_escaped() {
+        assert_eq!(
+            escape_controls("a\nb\r\t\x1b]52;c;x\x07\u{9b}\u{202e}z"),
+            "a\\nb\\r\\t\\x1b]52;c;x\\x07\\x9b\\u{202e}z"
+        );
+        assert!(matches!(escape_controls("plain é/ü"), Cow::Borrowed(_)));
+        assert_eq!(
+            line(&format!("x\n::error::{KEY}")),
+            "x\\n::error::3839...b7ad"
+        );
+    }
+}
