@@ -55,6 +55,10 @@ pub enum Command {
         after_help = "Exit codes: 1 a live key was not revoked; 2 an incomplete scan or an error; 0 otherwise."
     )]
     Revoke(RevokeArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), every subcommand included.
+    Man,
 }
 
 /// Everything that decides what is scanned and how it is reported. Shared by
@@ -405,6 +409,14 @@ pub enum CiMode {
     Auto,
     Full,
     Range,
+}
+
+/// `vastleaks completions SHELL`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Parses a size as people type it: `123`; `64K`, `100M`, `2G` and

@@ -138,6 +138,12 @@ pub struct Location {
     pub length: usize,
     /// The source contains NUL bytes: a key embedded in a binary is still a leak.
     pub binary: bool,
+    /// Set when the source was decoded before matching (`utf-16le`,
+    /// `utf-16be`, see [`crate::decode`]): `line` and `column` then count
+    /// decoded lines and characters, while `offset` and `length` stay byte
+    /// positions in the original.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<&'static str>,
 }
 
 /// Where a key sits in git history (filled in by the git sources).
@@ -326,6 +332,7 @@ impl Finding {
                 offset: 0,
                 length: key.len(),
                 binary: false,
+                encoding: None,
             },
             git: None,
             verification: None,

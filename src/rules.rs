@@ -80,6 +80,13 @@ pub struct Rule {
     /// Must also match within `near_distance` bytes of the match.
     pub near: Option<String>,
     pub near_distance: usize,
+    /// The request the match belongs to must go to a host this pattern
+    /// matches (see [`crate::matcher`]'s request targets): a Bearer token is
+    /// a Vast key only when it is sent to the Vast API, not to an instance.
+    pub target: Option<String>,
+    /// No finding when this pattern matches the line the key is on (prose
+    /// that talks about a digest *of* a key, say).
+    pub not_on_line: Option<String>,
     /// The pattern uses `{KEY_BASE64}`: matches are base64 to decode.
     pub base64: bool,
     pub examples: Vec<Example>,
@@ -127,6 +134,8 @@ struct RawRule {
     path: Option<Spanned<String>>,
     near: Option<Spanned<String>>,
     near_distance: Option<usize>,
+    target: Option<Spanned<String>>,
+    not_on_line: Option<Spanned<String>>,
     #[serde(default)]
     examples: Vec<Example>,
     #[serde(default)]
@@ -243,6 +252,8 @@ impl RuleSet {
             };
             let path = optional(raw.path, "path")?;
             let near = optional(raw.near, "near")?;
+            let target = optional(raw.target, "target")?;
+            let not_on_line = optional(raw.not_on_line, "not_on_line")?;
             set.rules.push(Rule {
                 origin: format!("{file}:{}", line_of(text, id_offset)),
                 id,
@@ -253,6 +264,8 @@ impl RuleSet {
                 path,
                 near,
                 near_distance: raw.near_distance.unwrap_or(400),
+                target,
+                not_on_line,
                 base64,
                 examples: raw.examples,
                 negative_examples: raw.negative_examples,
@@ -395,6 +408,20 @@ mod tests {
         assert_eq!(err.file, "my.toml");
         assert_eq!(err.line, 6);
         assert!(err.message.contains("invalid pattern"), "{err}");
+    }
+
+    #[test]
+    fn invalid_target_and_line_patterns_name_their_line() {
+        let rule = "[[rule]]\nid = \"x\"\nname = \"n\"\ndescription = \"d\"\nconfidence = \"high\"\npattern = 'vast={KEY}'\n";
+        for (field, line) in [("target", 7), ("not_on_line", 7)] {
+            let text = format!("{rule}{field} = 'vast('\n");
+            let err = RuleSet::parse(&text, "r.toml").unwrap_err();
+            assert_eq!(err.line, line, "{err}");
+            assert!(err.message.contains(field), "{err}");
+        }
+        let ok = format!("{rule}target = 'console\\.vast\\.ai'\nnot_on_line = 'sha256'\n");
+        let set = RuleSet::parse(&ok, "r.toml").unwrap();
+        assert!(set.rules()[0].target.is_some() && set.rules()[0].not_on_line.is_some());
     }
 
     #[test]

@@ -47,6 +47,9 @@ impl Scanner {
     /// [`crate::finding::Suppression::Inline`]: they do not count, but they
     /// stay visible. Linear in the input, however many findings a line has.
     pub fn scan_bytes(&self, blob: &Blob<'_>) -> Vec<Finding> {
+        if let Some(findings) = crate::decode::scan_utf16(self, blob) {
+            return findings;
+        }
         let matches = self.matcher.find(blob.bytes, blob.path);
         if matches.is_empty() {
             return Vec::new();
@@ -89,6 +92,7 @@ impl Scanner {
                 offset: usize::try_from(offset).unwrap_or(usize::MAX),
                 length: found.key.len(),
                 binary,
+                encoding: None,
             },
             git: None,
             verification: None,

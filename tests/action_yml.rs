@@ -5,6 +5,7 @@
 //! crate for one test.
 
 mod common;
+mod release_server;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -72,7 +73,7 @@ fn inputs_and_outputs_are_the_documented_interface() {
     let inputs: Vec<&str> = action["inputs"].keys().map(String::as_str).collect();
     assert_eq!(
         inputs,
-        ["args", "fail-on", "mode", "path", "verify", "version"]
+        ["args", "fail-on", "install", "mode", "path", "verify", "version"]
     );
     let outputs: Vec<&str> = action["outputs"].keys().map(String::as_str).collect();
     assert_eq!(outputs, ["findings", "live", "sarif"]);
@@ -96,6 +97,7 @@ fn inputs_and_outputs_are_the_documented_interface() {
         [
             ("args", ""),
             ("fail-on", "any"),
+            ("install", "auto"),
             ("mode", "auto"),
             ("path", "."),
             ("verify", "false"),
@@ -138,7 +140,10 @@ fn inputs_map_to_options_the_binary_accepts() {
         }
     }
     let text = std::fs::read_to_string(root().join("action.yml")).unwrap();
-    assert!(text.contains("vastleaks ci github --mode \"$INPUT_MODE\" --fail-on \"$INPUT_FAIL_ON\" $verify $INPUT_ARGS ."));
+    assert!(text.contains("\"$VASTLEAKS\" ci github --mode \"$INPUT_MODE\" --fail-on \"$INPUT_FAIL_ON\" $verify $INPUT_ARGS ."));
+    for mode in ["auto", "binary", "source"] {
+        assert!(action["inputs"]["install"]["description"].contains(&format!("{mode}:")));
+    }
     // Inputs reach the shell through env, never spliced into the script.
     for line in text
         .lines()
@@ -211,21 +216,21 @@ fn bash(script: &str, dir: &Path, env: &[(&str, &std::ffi::OsStr)]) -> std::proc
 
 /// The action's shell steps, run with bash as the runner would (inputs as
 /// INPUT_* variables): the locate step finds the binary on PATH and computes
-/// the cache key; the scan step runs `ci github` and fills GITHUB_OUTPUT.
+/// the version and cache key; the scan step runs `ci github` and fills
+/// GITHUB_OUTPUT.
 #[test]
 fn action_steps_work_in_bash() {
     let dir = tempfile::tempdir().unwrap();
     let outputs = dir.path().join("outputs");
-    let path_file = dir.path().join("path");
     let located = bash(
         &step_script("Locate vastleaks"),
         dir.path(),
         &[
             ("GITHUB_OUTPUT", outputs.as_os_str()),
-            ("GITHUB_PATH", path_file.as_os_str()),
             ("GITHUB_ACTION_PATH", root().as_os_str()),
             ("RUNNER_TEMP", dir.path().as_os_str()),
             ("INPUT_VERSION", "".as_ref()),
+            ("INPUT_INSTALL", "auto".as_ref()),
         ],
     );
     assert!(
@@ -234,10 +239,11 @@ fn action_steps_work_in_bash() {
         String::from_utf8_lossy(&located.stderr)
     );
     let located = std::fs::read_to_string(&outputs).unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    let bin = env!("CARGO_BIN_EXE_vastleaks");
     let key = located
         .strip_prefix(&format!(
-            "found=true\nkey=checkout-{}-",
-            env!("CARGO_PKG_VERSION")
+            "found=true\nbin={bin}\nversion={version}\nkey=auto-{version}-"
         ))
         .and_then(|rest| rest.strip_suffix('\n'))
         .unwrap_or_else(|| panic!("{located}"));
@@ -275,6 +281,7 @@ fn action_steps_work_in_bash() {
                 ("INPUT_VERIFY", "false".as_ref()),
                 ("INPUT_FAIL_ON", fail_on.as_ref()),
                 ("INPUT_ARGS", args.as_ref()),
+                ("VASTLEAKS", bin.as_ref()),
             ],
         )
     };
@@ -292,4 +299,121 @@ fn action_steps_work_in_bash() {
     );
     assert!(sarif.is_file());
     assert_eq!(scan("never").status.code(), Some(0));
+}
+
+/// The install step against a fake release host on loopback (the action's
+/// own, empty, pinned-checksum table): with a token the archive is checked
+/// with `gh attestation verify` and installed; a failed attestation fails the
+/// step; without a way to verify, the action's checkout is built from source.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+#[test]
+fn install_step_verifies_or_builds_from_source() {
+    use release_server::{path_with, publish, stand_ins, ReleaseServer, TARGET, VERSION};
+
+    let dir = tempfile::tempdir().unwrap();
+    publish(dir.path(), TARGET);
+    let server = ReleaseServer::start(&dir.path().join("site"));
+    let path = path_with(&stand_ins(dir.path()));
+    let log = dir.path().join("log");
+    let temp = dir.path().join("runner-temp");
+    std::fs::create_dir(&temp).unwrap();
+    let action_path = root();
+    let install = |mode: &str, extra: &[(&str, &str)]| {
+        let mut env: Vec<(&str, &std::ffi::OsStr)> = vec![
+            ("PATH", path.as_os_str()),
+            ("FAKE_LOG", log.as_os_str()),
+            ("RUNNER_TEMP", temp.as_os_str()),
+            ("GITHUB_ACTION_PATH", action_path.as_os_str()),
+            ("GITHUB_SERVER_URL", server.url.as_ref()),
+            ("GITHUB_ACTION_REPOSITORY", "OWNER/vastleaks".as_ref()),
+            ("INPUT_VERSION", "".as_ref()),
+            ("INPUT_INSTALL", mode.as_ref()),
+            ("VERSION", VERSION.as_ref()),
+        ];
+        env.extend(extra.iter().map(|(k, v)| (*k, v.as_ref())));
+        let _ = std::fs::remove_file(&log);
+        let _ = std::fs::remove_dir_all(temp.join("vastleaks"));
+        let out = bash(&step_script("Install vastleaks"), dir.path(), &env);
+        (out, std::fs::read_to_string(&log).unwrap_or_default())
+    };
+    let installed = temp.join("vastleaks/bin/vastleaks");
+
+    let (out, log) = install("auto", &[("GH_TOKEN", "t"), ("FAKE_GH_EXIT", "0")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(log.starts_with("gh attestation verify "), "{log}");
+    assert_eq!(
+        server.requests(),
+        [format!(
+            "/OWNER/vastleaks/releases/download/v{VERSION}/vastleaks-{VERSION}-{TARGET}.tar.gz"
+        )]
+    );
+    let version = std::process::Command::new(&installed)
+        .arg("-V")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        format!("vastleaks {VERSION}")
+    );
+
+    let (out, _) = install("binary", &[("GH_TOKEN", "t"), ("FAKE_GH_EXIT", "1")]);
+    assert!(!out.status.success(), "a failed attestation fails the step");
+    assert!(!installed.exists());
+
+    let downloads = server.requests().len();
+    let (out, log) = install("auto", &[("GH_TOKEN", "")]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        log,
+        format!(
+            "install --locked --root {} --path {}\n",
+            temp.join("vastleaks").display(),
+            root().display()
+        )
+    );
+    assert_eq!(
+        server.requests().len(),
+        downloads,
+        "no download without a check"
+    );
+}
+
+/// Every `uses:` in the action and the workflows names a full commit SHA
+/// (a tag can be moved to other code; a SHA cannot).
+#[test]
+fn every_uses_is_pinned_by_commit_sha() {
+    let mut files = vec![root().join("action.yml")];
+    if let Ok(entries) = std::fs::read_dir(root().join(".github/workflows")) {
+        files.extend(entries.map(|e| e.unwrap().path()));
+    }
+    let mut checked = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for line in text.lines() {
+            let line = line.trim_start().trim_start_matches("- ");
+            let Some(target) = line.strip_prefix("uses: ") else {
+                continue;
+            };
+            let target = target.split_whitespace().next().unwrap_or("");
+            checked += 1;
+            if target.starts_with("./") {
+                continue;
+            }
+            let sha = target.rsplit_once('@').map(|(_, r)| r).unwrap_or("");
+            assert!(
+                sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{}: `uses: {target}` is not pinned by commit SHA",
+                file.display()
+            );
+        }
+    }
+    assert!(checked > 0);
 }

@@ -2,9 +2,11 @@
 //! framework (`pip install pre-commit`; `.ci/run` installs it).
 //!
 //! The `vastleaks-system` hook is used: it runs the binary cargo built for
-//! these tests (put first on PATH). The `language: rust` hook runs the same
-//! entry after building the crate with `cargo install` inside pre-commit, a
-//! release build of several minutes, so it is not part of the test suite.
+//! these tests (put first on PATH). The `vastleaks-cargo` hook (`language:
+//! rust`) runs the same entry after building the crate with `cargo install`
+//! inside pre-commit, a release build of several minutes, so it is not part
+//! of the test suite; the default `vastleaks` hook (the binary wheel) is run
+//! by tests/wheel.rs.
 //!
 //! Set VASTLEAKS_SKIP_PRE_COMMIT=1 to skip these tests on a machine without
 //! pre-commit; otherwise a missing pre-commit is a failure, not a pass.
@@ -177,7 +179,7 @@ fn try_repo_against_this_checkout() {
     assert!(ok, "clean staged content passes: {output}");
 }
 
-/// Both hooks run the same staged scan, once per commit; only the way the
+/// Every hook runs the same staged scan, once per commit; only the way the
 /// binary is provided differs. (Parsed by hand: a flat list of maps.)
 #[test]
 fn hooks_file_declares_both_hooks() {
@@ -206,17 +208,32 @@ fn hooks_file_declares_both_hooks() {
             .cloned()
             .unwrap_or_default()
     };
-    assert_eq!(hooks.len(), 3);
-    for (id, language) in [("vastleaks", "rust"), (HOOK, "system")] {
+    assert_eq!(hooks.len(), 5);
+    for (id, language) in [
+        ("vastleaks", "python"),
+        ("vastleaks-cargo", "rust"),
+        (HOOK, "system"),
+        ("vastleaks-docker", "docker_image"),
+    ] {
         assert_eq!(field(id, "language"), language);
+        let entry = field(id, "entry");
         // Each hook names its own id, for the `SKIP=ID` advice.
-        assert_eq!(
-            field(id, "entry"),
-            format!("vastleaks scan --staged --hook-id {id}")
-        );
+        let tail = format!("scan --staged --hook-id {id}");
+        if language == "docker_image" {
+            // The image of this version, whose entrypoint is vastleaks.
+            let version = format!(":{} {tail}", env!("CARGO_PKG_VERSION"));
+            assert!(entry.ends_with(&version), "{entry}");
+        } else {
+            assert_eq!(entry, format!("vastleaks {tail}"));
+        }
         assert_eq!(field(id, "pass_filenames"), "false");
         assert_eq!(field(id, "stages"), "[pre-commit]");
     }
+    assert_eq!(
+        field("vastleaks-files", "entry"),
+        "vastleaks scan --files --hook-id vastleaks-files"
+    );
+    assert_eq!(field("vastleaks-files", "pass_filenames"), "true");
 }
 
 /// `pre-commit run --all-files` stages nothing: the staged hook must say it

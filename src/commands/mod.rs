@@ -2,6 +2,7 @@
 //! library and returns an [`Exit`].
 
 pub mod ci;
+pub mod completions;
 pub mod install_hook;
 pub mod revoke;
 pub mod rules;
@@ -19,5 +20,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::InstallHook(args) => install_hook::run(&args),
         Command::Ci(args) => ci::run(&args),
         Command::Revoke(args) => revoke::run(&args),
+        Command::Completions(args) => completions::completions(&args),
+        Command::Man => completions::man(),
     }
 }

@@ -377,6 +377,7 @@ fn keys_from_stdin() -> anyhow::Result<Report> {
                 offset: 0,
                 length: 64,
                 binary: false,
+                encoding: None,
             },
             git: None,
             verification: None,

@@ -639,7 +639,10 @@ fn write_commit_blocked(
 /// the package names one, else by its title.
 pub fn found_a_key_link() -> String {
     match env!("CARGO_PKG_REPOSITORY") {
-        "" => "\"You found a key: now what?\" in the vastleaks README".to_string(),
+        // Not published yet (no repository, or the OWNER placeholder).
+        repository if repository.is_empty() || repository.contains("/OWNER/") => {
+            "\"You found a key: now what?\" in the vastleaks README".to_string()
+        }
         repository => format!("{repository}#you-found-a-key-now-what"),
     }
 }

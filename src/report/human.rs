@@ -26,6 +26,9 @@ pub fn write(
             if finding.location.binary {
                 write!(out, " (binary)")?;
             }
+            if let Some(encoding) = finding.location.encoding {
+                write!(out, " (decoded from {encoding})")?;
+            }
             writeln!(out)?;
             current_group = Some(group);
         }

@@ -59,6 +59,9 @@ pub struct JsonFinding<'a> {
     pub column: usize,
     pub offset: usize,
     pub binary: bool,
+    /// `utf-16le`/`utf-16be` when the file was decoded to find the key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub git: Option<&'a GitProvenance>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -83,6 +86,7 @@ impl<'a> JsonFinding<'a> {
             column: finding.location.column,
             offset: finding.location.offset,
             binary: finding.location.binary,
+            encoding: finding.location.encoding,
             git: finding.git.as_ref(),
             verification: finding.verification.as_ref(),
             suppression: finding.suppression.as_ref(),

@@ -1,0 +1,2 @@
+: "${VAST_INSTANCE_ID:=}" "${VAST_API_KEY:=}" "${HF_TOKEN:=}"
+API_KEY="${VAST_API_KEY:-${VASTAI_API_KEY:-}}"

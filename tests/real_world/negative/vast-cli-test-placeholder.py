@@ -1,0 +1,2 @@
+c = VastClient(api_key="mykey")
+assert c.headers()["Authorization"] == "Bearer mykey"
