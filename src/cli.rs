@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::report::Format;
+use crate::untrusted::Redaction;
 use crate::verify::retry::parse_duration;
 use crate::verify::FailOn;
 
@@ -86,9 +87,11 @@ pub struct ScanArgs {
     )]
     pub jobs: usize,
 
-    /// Skip (and report) files larger than this: 500K, 100M, 1G, 10MiB (powers of 2) or 10kB, 10MB, 10k (powers of 10).
-    #[arg(long, value_name = "SIZE", default_value = "100M", value_parser = parse_size)]
-    pub max_file_size: u64,
+    /// Skip (and report) files larger than this: 500K, 100M, 1G, 10MiB (powers of 2) or 10kB, 10MB, 10k (powers of 10). Default: the project configuration's max-file-size, else 100M.
+    // No clap default: a value given here must win over the configuration's,
+    // so "not given" has to be visible. Read it through `ScanArgs::max_file_size()`.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
 
     /// Exit 0 even when part of the scan could not be read or every input was
     /// skipped (by default such a scan exits 2: it cannot vouch for what it
@@ -120,6 +123,20 @@ pub struct ScanArgs {
     /// Ignore file to use instead of `.vastleaksignore` at each scan root.
     #[arg(long, value_name = "FILE")]
     pub ignore_file: Option<PathBuf>,
+
+    /// Project configuration file to use instead of `.vastleaks.toml` at the
+    /// scan root (the work-tree root in git modes).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Do not read `.vastleaks.toml`.
+    #[arg(long)]
+    pub no_config: bool,
+
+    /// The project configuration in effect, filled in by
+    /// `project_config::applied` before a command scans.
+    #[arg(skip)]
+    pub project: Option<std::sync::Arc<crate::project_config::ProjectConfig>>,
 
     /// Scan git history instead of files: every object in the repository
     /// (PATH is the repository, default `.`). With `--since-commit` or a
@@ -191,9 +208,10 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "URL", env = "VAST_URL", hide_env_values = true, default_value = None)]
     pub api_url: Option<String>,
 
-    /// Which findings make the exit code 1: any, live (verified live), unknown (live or not confirmed revoked), never.
-    #[arg(long, value_enum, value_name = "WHICH", default_value_t = FailOn::Any)]
-    pub fail_on: FailOn,
+    /// Which findings make the exit code 1: any, live (verified live), unknown (live or not confirmed revoked), never. Default: the project configuration's fail-on, else any.
+    // No clap default, as for --max-file-size: read it through `ScanArgs::fail_on()`.
+    #[arg(long, value_enum, value_name = "WHICH")]
+    pub fail_on: Option<FailOn>,
 
     /// Report only keys verified live (needs --verify).
     #[arg(long, requires = "verify")]
@@ -255,6 +273,18 @@ pub struct OutputArgs {
     #[arg(long)]
     pub show_secrets: bool,
 
+    /// How much of a key any output shows: `partial` (first 4 + last 4,
+    /// `3839...b7ad`) or `full` (no key characters: `[redacted]`, for logs
+    /// shared outside the team; the fingerprint still identifies the key).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "LEVEL",
+        default_value_t = Redaction::Partial,
+        conflicts_with = "show_secrets"
+    )]
+    pub redact: Redaction,
+
     /// When to colour human output (NO_COLOR is honoured with `auto`).
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
@@ -268,6 +298,17 @@ pub struct OutputArgs {
     /// `entry` passes it).
     #[arg(long, value_name = "ID", hide = true)]
     pub hook_id: Option<String>,
+}
+
+impl OutputArgs {
+    /// The one redaction decision every output follows.
+    pub fn redaction(&self) -> Redaction {
+        if self.show_secrets {
+            Redaction::None
+        } else {
+            self.redact
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -319,7 +360,7 @@ pub enum CiProvider {
 /// `vastleaks ci github`. The positional PATH is the repository; every other
 /// scan option (`--rules`, `--baseline`, `--ignore-file`, `--verify`,
 /// `--fail-on`, ...) applies as in `scan`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(
     mut_arg("format", |arg| arg.default_value("github")),
     mut_arg("paths", |arg| arg.help("The repository to scan (where actions/checkout put it)"))

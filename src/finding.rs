@@ -6,6 +6,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::rules::Confidence;
+use crate::untrusted::Redaction;
 
 /// A leaked key. Deliberately has no `Display` and no `Serialize`: printing or
 /// serialising the full key must be an explicit `expose()` call, made only
@@ -33,12 +34,13 @@ impl Secret {
         format!("{}...{}", &key[..4], &key[key.len() - 4..])
     }
 
-    /// What reports print: the full key with `show`, else the redacted form.
-    pub fn display(&self, show: bool) -> String {
-        if show {
-            self.0.clone()
-        } else {
-            self.redacted()
+    /// What reports print, at the level the user chose (`--redact`,
+    /// `--show-secrets`).
+    pub fn display(&self, redaction: Redaction) -> String {
+        match redaction {
+            Redaction::Partial => self.redacted(),
+            Redaction::Full => crate::untrusted::FULLY_REDACTED.to_string(),
+            Redaction::None => self.0.clone(),
         }
     }
 
@@ -235,6 +237,9 @@ pub enum Suppression {
     IgnoreFile { file: String, line: usize },
     /// A fingerprint listed in a `--baseline` report.
     Baseline { file: String },
+    /// An `allow-paths` pattern of the project configuration that matches
+    /// the finding's path.
+    Config { file: String, pattern: String },
 }
 
 impl Suppression {
@@ -250,6 +255,9 @@ impl fmt::Display for Suppression {
             Suppression::Inline { marker } => write!(f, "`{marker}` on its line"),
             Suppression::IgnoreFile { file, line } => write!(f, "ignore entry {file}:{line}"),
             Suppression::Baseline { file } => write!(f, "baseline {file}"),
+            Suppression::Config { file, pattern } => {
+                write!(f, "allow-paths \"{pattern}\" in {file}")
+            }
         }
     }
 }
@@ -358,7 +366,9 @@ mod tests {
         let secret = Secret::new(KEY);
         assert_eq!(secret.redacted(), "3839...b7ad");
         assert!(!format!("{secret:?}").contains(KEY));
-        assert_eq!(secret.display(true), KEY);
+        assert_eq!(secret.display(Redaction::None), KEY);
+        assert_eq!(secret.display(Redaction::Partial), "3839...b7ad");
+        assert_eq!(secret.display(Redaction::Full), "[redacted]");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod finding;
 pub mod gitcli;
 pub mod matcher;
 pub mod outcome;
+pub mod project_config;
 pub mod report;
 pub mod report_file;
 pub mod revoke;

@@ -354,7 +354,7 @@ pub(crate) fn compile(pattern: &str) -> Result<regex_automata::meta::Regex, Stri
 /// A parser message with quoted values elided: the TOML parser quotes the
 /// text it choked on, and a rule file from the scanned tree must be reported
 /// by line, not echoed.
-fn elide_quoted(message: &str) -> String {
+pub(crate) fn elide_quoted(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
     let mut inside = false;
     for c in message.chars() {
@@ -374,7 +374,7 @@ fn elide_quoted(message: &str) -> String {
     crate::untrusted::escape_controls(&out).into_owned()
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     let offset = offset.min(text.len());
     text.as_bytes()[..offset]
         .iter()

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::config_file::{self, ConfigFileError};
 use crate::finding::{redact_key_shapes, Finding, Fingerprint, Suppression};
+use crate::project_config::AllowPath;
 
 /// The ignore file looked up at each scan root.
 pub const IGNORE_FILE_NAME: &str = ".vastleaksignore";
@@ -51,6 +52,17 @@ pub struct Suppressions {
     baseline: HashSet<Fingerprint>,
     /// The baseline file, as named on the command line (for reports).
     baseline_file: String,
+    /// Path allowlists from the project configuration.
+    allowlists: Vec<Allowlist>,
+}
+
+/// The `allow-paths` of one project configuration file.
+#[derive(Debug)]
+struct Allowlist {
+    file: String,
+    /// What the globs are relative to (the scan roots).
+    bases: Vec<PathBuf>,
+    paths: Vec<AllowPath>,
 }
 
 /// What applying suppressions did.
@@ -175,9 +187,40 @@ impl Suppressions {
         Ok(added)
     }
 
+    /// Adds the `allow-paths` of the configuration file `file`: findings
+    /// whose path, relative to one of `bases`, matches a pattern are
+    /// suppressed (by that pattern). Findings without a path (standard input,
+    /// commit messages, unreachable objects) never match.
+    pub fn add_allow_paths(&mut self, file: &str, bases: &[PathBuf], paths: &[AllowPath]) {
+        if paths.is_empty() {
+            return;
+        }
+        self.allowlists.push(Allowlist {
+            file: file.to_string(),
+            bases: bases.to_vec(),
+            paths: paths.to_vec(),
+        });
+    }
+
+    /// The allowlist pattern that covers `path`, as a suppression.
+    fn allowed(&self, path: Option<&str>) -> Option<Suppression> {
+        let path = Path::new(path?);
+        self.allowlists.iter().find_map(|list| {
+            let matched = list.bases.iter().find_map(|base| {
+                let relative = path.strip_prefix(base).ok()?;
+                list.paths.iter().find(|p| p.matcher.is_match(relative))
+            })?;
+            Some(Suppression::Config {
+                file: list.file.clone(),
+                pattern: matched.pattern.clone(),
+            })
+        })
+    }
+
     /// Whether these suppressions (say, as they were at a range's base)
     /// already held what suppressed `finding`: the same ignore entry
-    /// (fingerprint and glob) or the same baseline fingerprint. An inline
+    /// (fingerprint and glob), the same baseline fingerprint, or an
+    /// `allow-paths` pattern covering its path. An inline
     /// marker is never "already held" here: it sits in the scanned change.
     pub fn already_had(&self, finding: &Finding, tip: &Suppressions) -> bool {
         match &finding.suppression {
@@ -196,6 +239,10 @@ impl Suppressions {
                 })
             }
             Some(Suppression::Baseline { .. }) => self.baseline.contains(&finding.fingerprint),
+            // Any allowlist here covering the same path: these held it.
+            Some(Suppression::Config { .. }) => {
+                self.allowed(finding.location.path.as_deref()).is_some()
+            }
             _ => false,
         }
     }
@@ -225,6 +272,9 @@ impl Suppressions {
                 finding.suppression = Some(Suppression::Baseline {
                     file: self.baseline_file.clone(),
                 });
+            }
+            if finding.suppression.is_none() {
+                finding.suppression = self.allowed(finding.location.path.as_deref());
             }
             if finding.suppression.is_some() {
                 suppressed.push(finding);
@@ -305,6 +355,47 @@ mod tests {
             vec![1, 2, 3]
         );
         assert_eq!(s.apply(vec![finding(A, "x")]).suppressed.len(), 1);
+    }
+
+    #[test]
+    fn allow_paths_are_relative_to_their_bases_and_named_when_they_match() {
+        let config = |pattern: &str| AllowPath {
+            pattern: pattern.to_string(),
+            matcher: globset::GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .unwrap()
+                .compile_matcher(),
+        };
+        let mut s = Suppressions::default();
+        s.add_allow_paths(
+            "repo/.vastleaks.toml",
+            &[PathBuf::from("repo")],
+            &[config("tests/fixtures/**")],
+        );
+        let applied = s.apply(vec![
+            finding(A, "repo/tests/fixtures/a.env"),
+            finding(A, "tests/fixtures/a.env"),
+            finding(A, "repo/src/tests/fixtures/a.env"),
+            Finding::for_test(A, SourceKind::Stdin, None, 1, 1),
+        ]);
+        assert_eq!(applied.suppressed.len(), 1);
+        assert_eq!(
+            applied.suppressed[0].suppression,
+            Some(Suppression::Config {
+                file: "repo/.vastleaks.toml".into(),
+                pattern: "tests/fixtures/**".into(),
+            })
+        );
+        assert_eq!(applied.kept.len(), 3);
+        // An ignore entry that also matches names itself, not the allowlist.
+        let fa = Fingerprint::of(A);
+        s.add_ignore_file(&format!("{fa}\n"), "ig", Path::new(""));
+        let applied = s.apply(vec![finding(A, "repo/tests/fixtures/a.env")]);
+        assert!(matches!(
+            applied.suppressed[0].suppression,
+            Some(Suppression::IgnoreFile { .. })
+        ));
     }
 
     #[test]

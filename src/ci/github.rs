@@ -57,6 +57,9 @@ pub fn run(args: &CiGithubArgs) -> anyhow::Result<Exit> {
 }
 
 fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
+    let mut args = args.clone();
+    args.scan = crate::project_config::applied_to_repository(&args.scan)?;
+    let args = &args;
     if args.scan.output.show_secrets {
         bail!("--show-secrets is refused in CI: annotations, the job summary and SARIF are visible to anyone who can read the run; drop the option");
     }
@@ -74,7 +77,7 @@ fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
         CiMode::Range => Mode::Range,
     };
     let request = event::request(event, &payload, mode)?;
-    let rules = crate::commands::scan::load_rules(&args.scan.rule_files)?;
+    let rules = crate::commands::scan::load_scan_rules(&args.scan)?;
     // Bad API options are usage errors, found before any fetch or scan.
     let verifier = crate::commands::scan::prepare_verifier(&args.scan.verify)?;
     let git = Git::new(&repo);
@@ -105,11 +108,22 @@ fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
     }
 
     let sarif = sarif_path(args);
-    crate::report_file::write(&sarif, &render(Format::Sarif, &report, &rules)?)
-        .with_context(|| format!("--sarif {}: cannot write the SARIF file", sarif.display()))?;
+    crate::report_file::write(
+        &sarif,
+        &render(Format::Sarif, &report, &rules, args.scan.output.redaction())?,
+    )
+    .with_context(|| format!("--sarif {}: cannot write the SARIF file", sarif.display()))?;
     if let Some(summary) = &args.step_summary {
-        append(summary, &render(Format::Markdown, &report, &rules)?)
-            .with_context(|| format!("GITHUB_STEP_SUMMARY {}", summary.display()))?;
+        append(
+            summary,
+            &render(
+                Format::Markdown,
+                &report,
+                &rules,
+                args.scan.output.redaction(),
+            )?,
+        )
+        .with_context(|| format!("GITHUB_STEP_SUMMARY {}", summary.display()))?;
     }
     // Distinct keys verified live, as counted by the verifier.
     let live = report.summary.verification.as_ref().map_or(0, |v| v.live);
@@ -225,7 +239,7 @@ fn scan(
         repo: repo.to_path_buf(),
         mode,
         jobs: args.scan.jobs,
-        max_file_size: args.scan.max_file_size,
+        max_file_size: args.scan.max_file_size(),
         progress: false,
     };
     let mut report = crate::commands::scan::collect_with(&scan_args, rules, Some(request), false)?;
@@ -287,14 +301,21 @@ fn sarif_path(args: &CiGithubArgs) -> PathBuf {
     std::path::absolute(&path).unwrap_or(path)
 }
 
-/// Renders for a file the runner publishes. Keys are always redacted here:
-/// annotations, summaries and SARIF are readable by anyone who can read the run.
-fn render(format: Format, report: &Report, rules: &RuleSet) -> anyhow::Result<Vec<u8>> {
+/// Renders for a file the runner publishes. Keys are always redacted here
+/// (partially, or fully with `--redact full`): annotations, summaries and
+/// SARIF are readable by anyone who can read the run, and `--show-secrets`
+/// is refused in CI.
+fn render(
+    format: Format,
+    report: &Report,
+    rules: &RuleSet,
+    redaction: crate::untrusted::Redaction,
+) -> anyhow::Result<Vec<u8>> {
     let options = RenderOptions {
-        show_secrets: false,
+        redaction,
         rules: rules.rules(),
     };
-    let mut out = crate::untrusted::Redactor::new(NoColor::new(Vec::new()));
+    let mut out = crate::untrusted::Redactor::with(NoColor::new(Vec::new()), redaction);
     report::write(format, report, &options, &mut out)?;
     Ok(out.finish()?.into_inner())
 }

@@ -6,7 +6,7 @@ use std::io::{BufRead, IsTerminal, Read, Write};
 use anyhow::{bail, Context};
 use serde::Serialize;
 
-use super::scan::{collect, load_rules, redacting, write_diagnostics, write_problems};
+use super::scan::{collect, load_scan_rules, redacting, write_diagnostics, write_problems};
 use super::Exit;
 use crate::cli::RevokeArgs;
 use crate::finding::{
@@ -25,7 +25,7 @@ enum Mode {
 }
 
 pub fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
-    let scan = &args.scan;
+    let scan = &crate::project_config::applied(&args.scan)?;
     if !matches!(
         scan.output.format,
         Format::Human | Format::Json | Format::Jsonl
@@ -50,10 +50,15 @@ pub fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
         .collect::<anyhow::Result<_>>()?;
     // Shared scan options that only shape `scan`'s report and exit code:
     // accepting them silently would suggest they change what gets revoked.
-    if scan.verify.only_live || scan.verify.fail_on != crate::verify::FailOn::Any {
+    if scan.verify.only_live
+        || scan
+            .verify
+            .fail_on
+            .is_some_and(|f| f != crate::verify::FailOn::Any)
+    {
         bail!("--only-live and --fail-on apply to `vastleaks scan`; revoke always verifies and acts only on live keys (use --fingerprint to choose keys)");
     }
-    let rules = load_rules(&scan.rule_files)?;
+    let rules = load_scan_rules(scan)?;
     let mut verify_args = scan.verify.clone();
     verify_args.verify = true;
     let verifier = Verifier::new(&verify_args)?.with_progress(crate::verify::progress::wanted(

@@ -22,7 +22,8 @@ use crate::untrusted::{self, Redactor};
 use crate::verify::{FailOn, Verifier};
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<Exit> {
-    let rules = load_rules(&args.rule_files)?;
+    let args = &crate::project_config::applied(args)?;
+    let rules = load_scan_rules(args)?;
     // Validate the API options before scanning: a bad --api-url is a usage error.
     let verifier = prepare_verifier(&args.verify)?.map(|v| {
         v.with_progress(crate::verify::progress::wanted(
@@ -69,14 +70,14 @@ pub fn exit_for(report: &Report, args: &ScanArgs) -> Exit {
 /// The exit policy the arguments ask for.
 pub fn policy(args: &ScanArgs) -> outcome::Policy {
     outcome::Policy {
-        fail_on: args.verify.fail_on,
+        fail_on: args.fail_on(),
         allow_incomplete: args.allow_incomplete,
     }
 }
 
 /// The verifier when `--verify` is on; checks the options that depend on it.
 pub fn prepare_verifier(args: &VerifyArgs) -> anyhow::Result<Option<Verifier>> {
-    if matches!(args.fail_on, FailOn::Live | FailOn::Unknown) && !args.verify {
+    if matches!(args.fail_on, Some(FailOn::Live | FailOn::Unknown)) && !args.verify {
         bail!("--fail-on live/unknown needs --verify (without it every finding counts)");
     }
     if !args.verify {
@@ -107,6 +108,22 @@ pub fn keep_only_live(report: &mut Report) {
 pub fn load_rules(files: &[PathBuf]) -> anyhow::Result<RuleSet> {
     RuleSet::builtin_with(files)
         .map_err(|err| anyhow::anyhow!("--rules {err}; fix the rule file or drop the option"))
+}
+
+/// The rules a scan uses: built-in, then those of the project
+/// configuration's rule files, then `--rules` files (flags win: a `--rules`
+/// rule replaces a configured one with the same id).
+pub fn load_scan_rules(args: &ScanArgs) -> anyhow::Result<RuleSet> {
+    let mut rules = RuleSet::builtin();
+    if let Some(project) = &args.project {
+        rules.extend(project.rules.clone());
+    }
+    for file in &args.rule_files {
+        rules.extend(RuleSet::load(file).map_err(|err| {
+            anyhow::anyhow!("--rules {err}; fix the rule file or drop the option")
+        })?);
+    }
+    Ok(rules)
 }
 
 /// Runs the scan described by `args` and applies suppressions. The report is
@@ -172,7 +189,7 @@ pub fn collect_with(
             no_ignore: args.no_ignore,
             follow: args.follow,
             jobs: args.jobs,
-            max_file_size: args.max_file_size,
+            max_file_size: args.max_file_size(),
         };
         source::files::scan(&options, &scanner, &collector);
         "files"
@@ -252,6 +269,10 @@ pub fn collect_with(
             "the built-in rule {id} is replaced by the rule at {origin} (--rules): review that file"
         ));
     }
+    report
+        .summary
+        .notes
+        .extend(crate::project_config::notes(args, git.as_ref()));
     report.summary.findings = report.findings.len() as u64;
     report.summary.suppressed = report.suppressed.len() as u64;
     report.summary.keys = report.distinct_keys() as u64;
@@ -259,7 +280,8 @@ pub fn collect_with(
     Ok(report)
 }
 
-/// The ignore files and baseline that apply to this scan. Malformed ignore
+/// The ignore files, baseline and configured path allowlists that apply to
+/// this scan. Malformed ignore
 /// lines come back as problems (reported, never fatal); a missing
 /// `--ignore-file` or a bad baseline is an error.
 fn load_suppressions(
@@ -339,11 +361,13 @@ fn load_suppressions(
     if let Some(baseline) = &args.baseline {
         suppressions.load_baseline(baseline)?;
     }
+    crate::project_config::add_allowlists(args, &mut suppressions);
     Ok((suppressions, problems))
 }
 
-/// The ignore file and a baseline kept in the repository as they were at
-/// the range's base (its hidden commits). Malformed lines there are not
+/// The ignore file, a baseline kept in the repository and the project
+/// configuration's allowlists as they were at the range's base (its hidden
+/// commits). Malformed lines there are not
 /// reported again: the tip's file is what the user edits.
 fn base_suppressions(
     args: &ScanArgs,
@@ -362,6 +386,13 @@ fn base_suppressions(
                 base.add_baseline(&text, &format!("{}:{path}", short_rev(rev)))?;
             }
         }
+        crate::project_config::add_committed_allowlists(
+            args,
+            session,
+            rev,
+            short_rev(rev),
+            &mut base,
+        );
     }
     Ok(base)
 }
@@ -388,7 +419,7 @@ fn ignore_line_problem(err: crate::suppress::IgnoreFileError) -> crate::scan::Pr
 /// `--since-commit` or a `BASE..HEAD` argument), `--staged`, or `PRE_COMMIT=1`
 /// with no mode (pre-commit runs hooks with it set; `--staged` is then the
 /// only scan that makes sense).
-fn git_request(args: &ScanArgs) -> anyhow::Result<Option<source::git::Request>> {
+pub(crate) fn git_request(args: &ScanArgs) -> anyhow::Result<Option<source::git::Request>> {
     use source::git::{Mode, Request};
     let explicit_git = args.git || args.since_commit.is_some();
     let pre_commit = !explicit_git
@@ -468,7 +499,7 @@ fn git_request(args: &ScanArgs) -> anyhow::Result<Option<source::git::Request>> 
         repo,
         mode,
         jobs: args.jobs,
-        max_file_size: args.max_file_size,
+        max_file_size: args.max_file_size(),
         progress,
     }))
 }
@@ -476,7 +507,7 @@ fn git_request(args: &ScanArgs) -> anyhow::Result<Option<source::git::Request>> 
 /// Writes the report where `--output` says and the summary to stderr.
 pub fn emit(report: &Report, rules: &RuleSet, output: &OutputArgs) -> anyhow::Result<()> {
     let options = RenderOptions {
-        show_secrets: output.show_secrets,
+        redaction: output.redaction(),
         rules: rules.rules(),
     };
     match output.output.as_deref().filter(|p| p.as_os_str() != "-") {
@@ -517,15 +548,11 @@ pub fn emit(report: &Report, rules: &RuleSet, output: &OutputArgs) -> anyhow::Re
     Ok(())
 }
 
-/// Output as written: every key-shaped run redacted unless `--show-secrets`
+/// Output as written: every key-shaped run redacted as `--redact` says
 /// (see [`crate::untrusted::Redactor`]). With `--show-secrets` the redactor
 /// passes everything through unchanged.
 pub fn redacting<W: Write>(inner: W, output: &OutputArgs) -> Redactor<W> {
-    if output.show_secrets {
-        Redactor::passthrough(inner)
-    } else {
-        Redactor::new(inner)
-    }
+    Redactor::with(inner, output.redaction())
 }
 
 fn out_finish<W: WriteColor>(out: Redactor<W>) -> std::io::Result<()> {
@@ -637,6 +664,8 @@ fn shell_word(path: &str) -> String {
 const SUPPRESSED_SHOWN: usize = 20;
 
 /// Suppressed findings stay visible: one stderr line each (up to a limit).
+/// Keys are written partially redacted; under `--redact full` the
+/// [`Redactor`] around `err` removes what is left of them.
 fn write_suppressed(report: &Report, err: &mut dyn WriteColor) -> std::io::Result<()> {
     for finding in &report.added_suppressions {
         let by = finding

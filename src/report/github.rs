@@ -14,10 +14,11 @@ use super::{RenderOptions, Report};
 use crate::finding::{Finding, VerifyStatus};
 use crate::scan::ProblemKind;
 use crate::suppress::IGNORE_FILE_NAME;
+use crate::untrusted::Redaction;
 
 pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) -> io::Result<()> {
     for finding in &report.findings {
-        writeln!(out, "{}", annotation(finding, options.show_secrets))?;
+        writeln!(out, "{}", annotation(finding, options.redaction))?;
     }
     // Suppressed findings stay visible: a pull request that adds a key and
     // an ignore entry (or `vastleaks:allow`) for it must show both.
@@ -29,7 +30,7 @@ pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) 
         writeln!(
             out,
             "{}",
-            suppressed_annotation(finding, added, options.show_secrets)
+            suppressed_annotation(finding, added, options.redaction)
         )?;
     }
     // Problems would otherwise only reach stderr, which Actions does not
@@ -50,7 +51,7 @@ pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) 
 }
 
 /// The workflow command for one finding.
-pub fn annotation(finding: &Finding, show_secrets: bool) -> String {
+pub fn annotation(finding: &Finding, redaction: Redaction) -> String {
     let level = match finding.verification.as_ref().map(|v| v.status) {
         None | Some(VerifyStatus::Live) => "error",
         Some(VerifyStatus::Unknown) => "warning",
@@ -71,13 +72,13 @@ pub fn annotation(finding: &Finding, show_secrets: bool) -> String {
     format!(
         "::{level} {}::{}",
         properties.join(","),
-        escape_data(&message(finding, show_secrets))
+        escape_data(&message(finding, redaction))
     )
 }
 
 /// A `notice` for a suppressed finding: where, the key (redacted) and what
 /// suppressed it.
-pub fn suppressed_annotation(finding: &Finding, added: bool, show_secrets: bool) -> String {
+pub fn suppressed_annotation(finding: &Finding, added: bool, redaction: Redaction) -> String {
     let mut properties = Vec::new();
     if let Some(path) = &finding.location.path {
         properties.push(format!("file={}", escape_property(path)));
@@ -105,7 +106,7 @@ pub fn suppressed_annotation(finding: &Finding, added: bool, show_secrets: bool)
         escape_data(&format!(
             "{} {} ({}, fingerprint {}) at {}, suppressed by {by}: not counted.{review} Check that this suppression was meant.",
             finding.rule_name,
-            finding.secret.display(show_secrets),
+            finding.secret.display(redaction),
             finding.rule_id,
             finding.fingerprint,
             finding.position()
@@ -124,11 +125,11 @@ fn same_place(a: &Finding, b: &Finding) -> bool {
 
 /// The annotation text: the key (redacted), where it is, what was learnt
 /// about it and what to do.
-fn message(finding: &Finding, show_secrets: bool) -> String {
+fn message(finding: &Finding, redaction: Redaction) -> String {
     let mut text = format!(
         "{} {} ({}, fingerprint {})",
         finding.rule_name,
-        finding.secret.display(show_secrets),
+        finding.secret.display(redaction),
         finding.rule_id,
         finding.fingerprint
     );
@@ -204,15 +205,15 @@ mod tests {
 
     #[test]
     fn annotation_is_one_line_redacted_and_escaped() {
-        let line = annotation(&finding(Some("dir,1/we:ird%.env")), false);
+        let line = annotation(&finding(Some("dir,1/we:ird%.env")), Redaction::Partial);
         assert!(line.starts_with(
             "::error file=dir%2C1/we%3Aird%25.env,line=3,col=9,title=Vast API key::Vast API key assigned to a Vast-named variable 3839...b7ad (vast.env-assignment, fingerprint ae1a7957ddf97fc5)."
         ), "{line}");
         assert!(!line.contains(&key()));
         assert!(!line.contains('\n'));
         assert!(line.contains("ae1a7957ddf97fc5 to .vastleaksignore"));
-        assert!(annotation(&finding(None), true).contains(&key()));
-        assert!(annotation(&finding(None), false).starts_with("::error title="));
+        assert!(annotation(&finding(None), Redaction::None).contains(&key()));
+        assert!(annotation(&finding(None), Redaction::Partial).starts_with("::error title="));
     }
 
     fn set_status(f: &mut Finding, status: VerifyStatus) {
@@ -236,7 +237,7 @@ mod tests {
             user_id: None,
             key_id: None,
         });
-        let line = annotation(&f, false);
+        let line = annotation(&f, Redaction::Partial);
         assert!(line.starts_with("::warning "), "{line}");
         assert!(line.contains(" in commit cccccccccccc."), "{line}");
         assert!(
@@ -244,9 +245,9 @@ mod tests {
             "{line}"
         );
         set_status(&mut f, VerifyStatus::Revoked);
-        assert!(annotation(&f, false).starts_with("::notice "));
+        assert!(annotation(&f, Redaction::Partial).starts_with("::notice "));
         set_status(&mut f, VerifyStatus::Live);
-        let live = annotation(&f, false);
+        let live = annotation(&f, Redaction::Partial);
         assert!(live.starts_with("::error ") && live.contains("title=Live Vast API key::"));
     }
 }

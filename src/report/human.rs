@@ -51,7 +51,7 @@ fn write_finding(
     out.reset()?;
     write!(out, "  {}  ", finding.rule_id)?;
     out.set_color(ColorSpec::new().set_fg(Some(Color::Red)).set_bold(true))?;
-    write!(out, "{}", finding.secret.display(options.show_secrets))?;
+    write!(out, "{}", finding.secret.display(options.redaction))?;
     out.reset()?;
     write!(
         out,

@@ -9,6 +9,7 @@ use super::{RenderOptions, Report, Summary};
 use crate::finding::{Finding, GitProvenance, Suppression, Verification};
 use crate::scan::Problem;
 use crate::suppress::StaleIgnore;
+use crate::untrusted::Redaction;
 
 /// Version of the JSON schema; bumped on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -42,7 +43,8 @@ impl Tool {
     };
 }
 
-/// A finding as serialised. `secret` is redacted unless `--show-secrets`.
+/// A finding as serialised. `secret` is redacted as `--redact` says
+/// (`redacted` is false only with `--show-secrets`).
 #[derive(Serialize)]
 pub struct JsonFinding<'a> {
     pub rule: &'a str,
@@ -70,14 +72,14 @@ pub struct JsonFinding<'a> {
 }
 
 impl<'a> JsonFinding<'a> {
-    pub fn new(finding: &'a Finding, show_secrets: bool) -> Self {
+    pub fn new(finding: &'a Finding, redaction: Redaction) -> Self {
         JsonFinding {
             rule: &finding.rule_id,
             rule_name: &finding.rule_name,
             confidence: finding.confidence,
             fingerprint: finding.fingerprint.as_str(),
-            secret: finding.secret.display(show_secrets),
-            redacted: !show_secrets,
+            secret: finding.secret.display(redaction),
+            redacted: redaction != Redaction::None,
             source: finding.location.source,
             path: finding.location.path.as_deref(),
             line: finding.location.line,
@@ -103,17 +105,17 @@ pub fn write_document(
         findings: report
             .findings
             .iter()
-            .map(|f| JsonFinding::new(f, options.show_secrets))
+            .map(|f| JsonFinding::new(f, options.redaction))
             .collect(),
         suppressed: report
             .suppressed
             .iter()
-            .map(|f| JsonFinding::new(f, options.show_secrets))
+            .map(|f| JsonFinding::new(f, options.redaction))
             .collect(),
         added_suppressions: report
             .added_suppressions
             .iter()
-            .map(|f| JsonFinding::new(f, options.show_secrets))
+            .map(|f| JsonFinding::new(f, options.redaction))
             .collect(),
         summary: &report.summary,
         problems: &report.problems,
@@ -129,7 +131,7 @@ pub fn write_lines(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     for finding in &report.findings {
-        serde_json::to_writer(&mut *out, &JsonFinding::new(finding, options.show_secrets))?;
+        serde_json::to_writer(&mut *out, &JsonFinding::new(finding, options.redaction))?;
         writeln!(out)?;
     }
     Ok(())

@@ -14,6 +14,7 @@ use super::{RenderOptions, Report};
 use crate::finding::{Finding, SourceKind, VerifyStatus};
 use crate::scan::ProblemKind;
 use crate::suppress::IGNORE_FILE_NAME;
+use crate::untrusted::Redaction;
 
 /// GitHub truncates a step summary above 1 MiB; past this many rows the
 /// table says how many were left out and points at the SARIF/JSON report.
@@ -72,7 +73,7 @@ pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) 
         )?;
         writeln!(out, "| --- | --- | --- | --- | --- |")?;
         for finding in report.findings.iter().take(MAX_ROWS) {
-            write_row(finding, options.show_secrets, out)?;
+            write_row(finding, options.redaction, out)?;
         }
         if report.findings.len() > MAX_ROWS {
             writeln!(out)?;
@@ -99,7 +100,7 @@ pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) 
         )?;
     }
 
-    write_suppressed(report, options.show_secrets, out)?;
+    write_suppressed(report, options.redaction, out)?;
 
     let problems: Vec<_> = report.problems.iter().take(MAX_ROWS).collect();
     if !problems.is_empty() {
@@ -131,13 +132,13 @@ pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) 
 /// Suppressed findings, in their own tables: what suppressed each is part
 /// of what a reviewer must see, and suppressions the scanned change adds
 /// come first, under their own heading.
-fn write_suppressed(report: &Report, show_secrets: bool, out: &mut dyn Write) -> io::Result<()> {
+fn write_suppressed(report: &Report, redaction: Redaction, out: &mut dyn Write) -> io::Result<()> {
     if !report.added_suppressions.is_empty() {
         let heading = format!(
             "### Suppressions added by this change ({}): review them",
             report.added_suppressions.len()
         );
-        write_suppressed_table(&heading, &report.added_suppressions, show_secrets, out)?;
+        write_suppressed_table(&heading, &report.added_suppressions, redaction, out)?;
         writeln!(out)?;
         writeln!(
             out,
@@ -151,13 +152,13 @@ fn write_suppressed(report: &Report, show_secrets: bool, out: &mut dyn Write) ->
         "### Suppressed ({}): not counted, check each was meant",
         report.suppressed.len()
     );
-    write_suppressed_table(&heading, &report.suppressed, show_secrets, out)
+    write_suppressed_table(&heading, &report.suppressed, redaction, out)
 }
 
 fn write_suppressed_table(
     heading: &str,
     findings: &[Finding],
-    show_secrets: bool,
+    redaction: Redaction,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     writeln!(out)?;
@@ -174,7 +175,7 @@ fn write_suppressed_table(
         writeln!(
             out,
             "| {} | {} | {} |",
-            key_cell(finding, show_secrets),
+            key_cell(finding, redaction),
             location_cell(finding),
             text(&by)
         )?;
@@ -190,10 +191,10 @@ fn write_suppressed_table(
     Ok(())
 }
 
-fn key_cell(finding: &Finding, show_secrets: bool) -> String {
+fn key_cell(finding: &Finding, redaction: Redaction) -> String {
     format!(
         "`{}`<br>fingerprint `{}`",
-        finding.secret.display(show_secrets),
+        finding.secret.display(redaction),
         finding.fingerprint
     )
 }
@@ -215,8 +216,8 @@ fn location_cell(finding: &Finding) -> String {
     }
 }
 
-fn write_row(finding: &Finding, show_secrets: bool, out: &mut dyn Write) -> io::Result<()> {
-    let key = key_cell(finding, show_secrets);
+fn write_row(finding: &Finding, redaction: Redaction, out: &mut dyn Write) -> io::Result<()> {
+    let key = key_cell(finding, redaction);
     let location = location_cell(finding);
     let commit = match &finding.git {
         Some(git) => {
@@ -321,7 +322,7 @@ mod tests {
 
     fn render(report: &Report) -> String {
         let options = RenderOptions {
-            show_secrets: false,
+            redaction: Redaction::Partial,
             rules: &[],
         };
         let mut out = Vec::new();

@@ -1,7 +1,8 @@
 //! Reports: the end of the pipeline. Every format renders the same [`Report`].
 //!
-//! Keys are redacted unless the user passed `--show-secrets`; the choice is
-//! made here, once, through [`crate::finding::Secret::display`].
+//! Keys are redacted as `--redact` says (partially by default, not at all
+//! with `--show-secrets`); the choice is made once, carried by
+//! [`RenderOptions::redaction`] to [`crate::finding::Secret::display`].
 
 use std::io::{self};
 
@@ -133,7 +134,8 @@ pub fn thousands(count: u64) -> String {
 
 /// Options shared by every format.
 pub struct RenderOptions<'a> {
-    pub show_secrets: bool,
+    /// How much of each key to show.
+    pub redaction: crate::untrusted::Redaction,
     /// All rules in effect (SARIF lists them).
     pub rules: &'a [Rule],
 }

@@ -144,7 +144,7 @@ fn result(finding: &Finding, options: &RenderOptions<'_>) -> Value {
     };
     let mut message = format!(
         "Vast API key {} ({}, fingerprint {}).",
-        finding.secret.display(options.show_secrets),
+        finding.secret.display(options.redaction),
         finding.rule_name,
         finding.fingerprint
     );
@@ -286,7 +286,7 @@ mod tests {
     fn render(report: &Report) -> Value {
         let rules = RuleSet::builtin();
         let options = RenderOptions {
-            show_secrets: false,
+            redaction: crate::untrusted::Redaction::Partial,
             rules: rules.rules(),
         };
         let mut out = Vec::new();

@@ -75,7 +75,7 @@ pub fn prints_live(args: &ScanArgs) -> bool {
 /// suppressed finding is not printed, as in the final report).
 pub struct LivePrinter<'a> {
     format: Format,
-    show_secrets: bool,
+    redaction: crate::untrusted::Redaction,
     color: termcolor::ColorChoice,
     rules: &'a RuleSet,
     suppressions: &'a Suppressions,
@@ -86,7 +86,7 @@ impl<'a> LivePrinter<'a> {
         use std::io::IsTerminal;
         LivePrinter {
             format: args.output.format,
-            show_secrets: args.output.show_secrets,
+            redaction: args.output.redaction(),
             color: crate::commands::scan::color_choice(
                 args.output.color,
                 std::io::stdout().is_terminal(),
@@ -109,10 +109,15 @@ impl<'a> LivePrinter<'a> {
             ..Report::default()
         };
         let options = RenderOptions {
-            show_secrets: self.show_secrets,
+            redaction: self.redaction,
             rules: self.rules.rules(),
         };
-        let mut out = termcolor::StandardStream::stdout(self.color);
-        let _ = report::write(self.format, &report, &options, &mut out).and_then(|()| out.flush());
+        // Through the same redacting writer as every other output.
+        let mut out = crate::untrusted::Redactor::with(
+            termcolor::StandardStream::stdout(self.color),
+            self.redaction,
+        );
+        let _ = report::write(self.format, &report, &options, &mut out)
+            .and_then(|()| out.finish()?.flush());
     }
 }

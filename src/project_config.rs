@@ -1,0 +1,628 @@
+//! The project configuration file, `.vastleaks.toml`: defaults a team commits
+//! next to its code (path allowlists for test fixtures, extra rule files, a
+//! size limit, what fails the run), so every hook, CI step and one-off audit
+//! applies the same ones without repeating flags.
+//!
+//! It lives in the scanned repository, so a pull request controls it. Hence:
+//! it is read like every configuration file ([`crate::config_file`]: a
+//! regular file, no links, at most 1 MiB); a bad one stops the scan (exit 2)
+//! with file and line, never its content; what its allowlist matches is
+//! *suppressed*, not dropped (reported with the pattern that matched); its
+//! rule files may add rules but not replace a built-in one; a `fail-on` that
+//! needs `--verify` applies only with it (never turning unverified findings
+//! into a pass); and when the configuration in use differs from the one the
+//! scanned commits started from, a note says so. Command-line flags win over
+//! every value it sets.
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use globset::{GlobBuilder, GlobMatcher};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::cli::ScanArgs;
+use crate::config_file::{self, ConfigFileError};
+use crate::rules::{elide_quoted, line_of, RuleSet};
+use crate::source::files::display_path;
+use crate::source::git::{Mode, Session};
+use crate::verify::FailOn;
+
+/// The file looked up at the scan root (the work-tree root in git modes).
+pub const CONFIG_FILE_NAME: &str = ".vastleaks.toml";
+
+/// Longest `allow-paths` pattern: reports print it next to every finding it
+/// suppressed.
+const MAX_PATTERN_LEN: usize = 1024;
+
+/// The keys a configuration file may hold (named in unknown-key errors).
+const KEYS: [&str; 4] = ["allow-paths", "rules", "max-file-size", "fail-on"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    #[serde(default)]
+    allow_paths: Vec<Spanned<String>>,
+    #[serde(default)]
+    rules: Vec<Spanned<String>>,
+    max_file_size: Option<Spanned<String>>,
+    fail_on: Option<Spanned<String>>,
+}
+
+/// One `allow-paths` pattern.
+#[derive(Clone, Debug)]
+pub struct AllowPath {
+    /// As written in the file (reports show it: it is what suppressed).
+    pub pattern: String,
+    pub matcher: GlobMatcher,
+}
+
+/// One configuration file in use.
+#[derive(Clone, Debug)]
+pub struct ConfigFile {
+    /// As reports name it: `.vastleaks.toml`, `sub/.vastleaks.toml`,
+    /// `HEAD:.vastleaks.toml` (bare repository), or the `--config` path.
+    pub name: String,
+    /// What `allow-paths` globs are relative to: the scan roots (an empty
+    /// path: the current directory or the repository root).
+    pub bases: Vec<PathBuf>,
+    pub allow_paths: Vec<AllowPath>,
+    /// The file's text, to tell whether the scanned commits change it.
+    text: String,
+    /// Discovered in a git repository (not given with `--config`).
+    in_repository: bool,
+}
+
+/// Everything the project configuration decides for one scan.
+#[derive(Clone, Debug, Default)]
+pub struct ProjectConfig {
+    pub files: Vec<ConfigFile>,
+    /// Rules from the files' `rules` (never replacing a built-in rule).
+    pub rules: RuleSet,
+    /// `max-file-size`, and the file that set it.
+    pub max_file_size: Option<(u64, String)>,
+    /// `fail-on`, and the file that set it.
+    pub fail_on: Option<(FailOn, String)>,
+}
+
+/// `args` with the project configuration that applies to it (none with
+/// `--no-config`). Every command that scans calls this first.
+pub fn applied(args: &ScanArgs) -> anyhow::Result<ScanArgs> {
+    let mut args = args.clone();
+    if args.project.is_none() {
+        let git = crate::commands::scan::git_request(&args).ok().flatten();
+        args.project = load(&args, git)?.map(Arc::new);
+    }
+    Ok(args)
+}
+
+/// As [`applied`], for `ci github`, which always scans the repository at its
+/// PATH as git history.
+pub fn applied_to_repository(args: &ScanArgs) -> anyhow::Result<ScanArgs> {
+    let mut probe = args.clone();
+    probe.git = true;
+    probe.staged = false;
+    probe.files = false;
+    let git = crate::commands::scan::git_request(&probe).ok().flatten();
+    let mut args = args.clone();
+    args.project = load(&args, git)?.map(Arc::new);
+    Ok(args)
+}
+
+/// Finds and reads the configuration for a scan (`git`: the git scan the
+/// arguments ask for, if any).
+fn load(
+    args: &ScanArgs,
+    git: Option<crate::source::git::Request>,
+) -> anyhow::Result<Option<ProjectConfig>> {
+    if args.no_config {
+        return Ok(None);
+    }
+    let mut config = ProjectConfig::default();
+    if let Some(file) = &args.config {
+        let text = config_file::read(file).map_err(|err| match err {
+            ConfigFileError::NotFound => anyhow::anyhow!(
+                "--config {}: not found; pass an existing configuration file",
+                file.display()
+            ),
+            err => anyhow::anyhow!("--config {}: {err}", file.display()),
+        })?;
+        let bases = match &git {
+            Some(_) => vec![PathBuf::new()],
+            None => file_roots(args),
+        };
+        let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        let source = Source {
+            name: display_path(file),
+            text,
+            bases,
+            rules: RuleFiles::Dir(dir),
+            in_repository: false,
+        };
+        config.add(source)?;
+        return Ok(Some(config));
+    }
+    if let Some(request) = git {
+        // Not a repository: the scan itself reports that.
+        let Ok(session) = Session::open(request) else {
+            return Ok(None);
+        };
+        match session
+            .ignore_file()
+            .and_then(|f| f.parent().map(Path::to_path_buf))
+        {
+            Some(work_tree) => {
+                let path = work_tree.join(CONFIG_FILE_NAME);
+                if let Some(text) = read_discovered(&path, CONFIG_FILE_NAME)? {
+                    config.add(Source {
+                        name: CONFIG_FILE_NAME.to_string(),
+                        text,
+                        bases: vec![PathBuf::new()],
+                        rules: RuleFiles::Dir(work_tree),
+                        in_repository: true,
+                    })?;
+                }
+            }
+            // A bare repository: the configuration committed at HEAD.
+            None => {
+                let name = format!("HEAD:{CONFIG_FILE_NAME}");
+                let text = session
+                    .committed_file("HEAD", CONFIG_FILE_NAME)
+                    .with_context(|| format!("{name}: cannot use it; fix or remove it"))?;
+                if let Some(text) = text {
+                    config.add(Source {
+                        name,
+                        text,
+                        bases: vec![PathBuf::new()],
+                        rules: RuleFiles::Committed(&session),
+                        in_repository: true,
+                    })?;
+                }
+            }
+        }
+    } else {
+        for base in file_roots(args) {
+            let path = base.join(CONFIG_FILE_NAME);
+            let name = display_path(&path);
+            if let Some(text) = read_discovered(&path, &name)? {
+                config.add(Source {
+                    name,
+                    text,
+                    bases: vec![base.clone()],
+                    rules: RuleFiles::Dir(base),
+                    in_repository: false,
+                })?;
+            }
+        }
+    }
+    Ok((!config.files.is_empty()).then_some(config))
+}
+
+/// Files mode: the directories given (their configuration files apply),
+/// else the current directory (only files given, as pre-commit passes them,
+/// or standard input).
+fn file_roots(args: &ScanArgs) -> Vec<PathBuf> {
+    let dirs: Vec<PathBuf> = args
+        .paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-" && p.is_dir())
+        .map(|p| normalized(p))
+        .collect();
+    if dirs.is_empty() {
+        vec![PathBuf::new()]
+    } else {
+        dirs
+    }
+}
+
+/// `./sub/` as `sub`, `.` as the empty path: the form finding paths have.
+fn normalized(path: &Path) -> PathBuf {
+    path.components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect()
+}
+
+/// A discovered configuration file's text; `None` when there is none.
+fn read_discovered(path: &Path, name: &str) -> anyhow::Result<Option<String>> {
+    match config_file::read(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(ConfigFileError::NotFound) => Ok(None),
+        Err(err) => bail!("{name}: {err} (or pass --no-config to scan without it)"),
+    }
+}
+
+/// Where the rule files a configuration names are read from.
+enum RuleFiles<'a> {
+    /// The configuration file's directory.
+    Dir(PathBuf),
+    /// Committed at HEAD (a bare repository's configuration).
+    Committed(&'a Session),
+}
+
+/// A configuration file's text and what it applies to.
+struct Source<'a> {
+    name: String,
+    text: String,
+    bases: Vec<PathBuf>,
+    rules: RuleFiles<'a>,
+    in_repository: bool,
+}
+
+impl ProjectConfig {
+    /// Parses one file into the configuration. Several files (several scan
+    /// roots) combine to the strictest values.
+    fn add(&mut self, source: Source<'_>) -> anyhow::Result<()> {
+        let Source {
+            name,
+            text,
+            bases,
+            rules,
+            in_repository,
+        } = source;
+        let at = |offset: usize, message: &str| {
+            anyhow::anyhow!(
+                "{name}:{}: {message}; fix the configuration file (or pass --no-config)",
+                line_of(&text, offset)
+            )
+        };
+        let raw: RawConfig = toml::from_str(&text).map_err(|err| {
+            let offset = err.span().map(|s| s.start).unwrap_or(0);
+            at(offset, &safe_message(err.message()))
+        })?;
+        let mut allow_paths = Vec::new();
+        for pattern in raw.allow_paths {
+            let offset = pattern.span().start;
+            allow_paths.push(allow_path(pattern.into_inner()).map_err(|err| at(offset, &err))?);
+        }
+        for file in raw.rules {
+            let offset = file.span().start;
+            let set = load_rule_file(file.get_ref(), &rules)
+                .map_err(|err| at(offset, &format!("rules: {err}")))?;
+            let builtin = RuleSet::builtin();
+            if let Some(rule) = set.rules().iter().find(|r| builtin.get(&r.id).is_some()) {
+                return Err(at(
+                    offset,
+                    &format!(
+                        "rules: the rule file redefines the built-in rule {}; a rule file named in the configuration may add rules, not replace built-in ones (give the rule a new id, or pass the file with --rules)",
+                        rule.id
+                    ),
+                ));
+            }
+            self.rules.extend(set);
+        }
+        if let Some(size) = raw.max_file_size {
+            let value = crate::cli::parse_size(size.get_ref()).map_err(|_| {
+                at(
+                    size.span().start,
+                    "max-file-size: not a size like \"500K\", \"100M\", \"1G\" or \"10MB\"",
+                )
+            })?;
+            // The largest limit scans the most.
+            if self.max_file_size.as_ref().is_none_or(|(v, _)| value > *v) {
+                self.max_file_size = Some((value, name.clone()));
+            }
+        }
+        if let Some(fail_on) = raw.fail_on {
+            let value =
+                <FailOn as clap::ValueEnum>::from_str(fail_on.get_ref(), false).map_err(|_| {
+                    at(
+                        fail_on.span().start,
+                        "fail-on: expected \"any\", \"live\", \"unknown\" or \"never\"",
+                    )
+                })?;
+            if self
+                .fail_on
+                .as_ref()
+                .is_none_or(|(v, _)| strictness(value) > strictness(*v))
+            {
+                self.fail_on = Some((value, name.clone()));
+            }
+        }
+        self.files.push(ConfigFile {
+            name,
+            bases,
+            allow_paths,
+            text,
+            in_repository,
+        });
+        Ok(())
+    }
+}
+
+/// One `allow-paths` pattern, compiled: `*` stays within a directory.
+fn allow_path(pattern: String) -> Result<AllowPath, String> {
+    if pattern.is_empty() || pattern.len() > MAX_PATTERN_LEN {
+        return Err("allow-paths: a pattern must be 1 to 1024 characters".to_string());
+    }
+    let glob = GlobBuilder::new(&pattern)
+        .literal_separator(true)
+        .build()
+        .map_err(|err| format!("allow-paths: invalid glob ({})", err.kind()))?;
+    Ok(AllowPath {
+        pattern,
+        matcher: glob.compile_matcher(),
+    })
+}
+
+/// How many findings a `fail-on` value counts, for combining several files.
+fn strictness(value: FailOn) -> u8 {
+    match value {
+        FailOn::Any => 3,
+        FailOn::Unknown => 2,
+        FailOn::Live => 1,
+        FailOn::Never => 0,
+    }
+}
+
+/// Reads one entry of `rules`: a path relative to the configuration file,
+/// inside the tree (no absolute paths, no `..`, no symbolic links on the
+/// way), read like every configuration file. Errors say what is wrong
+/// without repeating the entry (the caller names the configuration line).
+fn load_rule_file(entry: &str, from: &RuleFiles<'_>) -> Result<RuleSet, String> {
+    let relative = Path::new(entry);
+    if entry.is_empty()
+        || !relative
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Err(
+            "an entry is not a relative path inside the repository (no absolute paths, no `..`)"
+                .to_string(),
+        );
+    }
+    let parsed = match from {
+        RuleFiles::Dir(dir) => {
+            let mut walked = dir.clone();
+            for component in relative.parent().into_iter().flat_map(Path::components) {
+                walked.push(component);
+                if std::fs::symlink_metadata(&walked).is_ok_and(|m| m.file_type().is_symlink()) {
+                    return Err("a directory on the way to the rule file is a symbolic link (not followed: it could point outside the repository)".to_string());
+                }
+            }
+            RuleSet::load(&dir.join(relative))
+        }
+        RuleFiles::Committed(session) => {
+            let path = normalized(relative).to_string_lossy().replace('\\', "/");
+            let text = session
+                .committed_file("HEAD", &path)
+                .map_err(|_| {
+                    "the rule file cannot be read at HEAD (not a file, over 1 MiB or not UTF-8)"
+                        .to_string()
+                })?
+                .ok_or_else(|| "rule file not found at HEAD".to_string())?;
+            RuleSet::parse(&text, &path)
+        }
+    };
+    parsed.map_err(|err| match err.line {
+        0 => err.message,
+        line => format!("line {line} of the rule file: {}", err.message),
+    })
+}
+
+/// A TOML parser message that is safe to print: quoted values elided (as in
+/// rule files), and names in backticks kept only when they are keys this
+/// file may hold (an unknown key is text from the file: it could be a key
+/// pasted by mistake).
+fn safe_message(message: &str) -> String {
+    let message = elide_quoted(message);
+    let mut out = String::with_capacity(message.len());
+    let mut parts = message.split('`');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    let rest: Vec<&str> = parts.collect();
+    for (index, part) in rest.iter().enumerate() {
+        let inside = index % 2 == 0 && index + 1 < rest.len();
+        if inside {
+            out.push('`');
+            out.push_str(if KEYS.contains(part) { part } else { "..." });
+            out.push('`');
+        } else if index % 2 == 1 {
+            out.push_str(part);
+        } else {
+            // An unmatched backtick: drop what follows it.
+            out.push_str("`...");
+        }
+    }
+    out
+}
+
+impl ScanArgs {
+    /// `--max-file-size`, else the configuration's, else 100 MiB.
+    pub fn max_file_size(&self) -> u64 {
+        const DEFAULT: u64 = 100 << 20;
+        self.max_file_size
+            .or_else(|| self.project.as_ref()?.max_file_size.as_ref().map(|s| s.0))
+            .unwrap_or(DEFAULT)
+    }
+
+    /// `--fail-on`, else the configuration's, else `any`. A configured
+    /// `live` or `unknown` applies only with `--verify`: without it no key is
+    /// verified, and `live` would let every finding pass.
+    pub fn fail_on(&self) -> FailOn {
+        if let Some(fail_on) = self.verify.fail_on {
+            return fail_on;
+        }
+        match self.project.as_ref().and_then(|p| p.fail_on.as_ref()) {
+            Some((FailOn::Live | FailOn::Unknown, _)) if !self.verify.verify => FailOn::Any,
+            Some((fail_on, _)) => *fail_on,
+            None => FailOn::Any,
+        }
+    }
+}
+
+/// Adds the configuration's path allowlists to `suppressions`.
+pub fn add_allowlists(args: &ScanArgs, suppressions: &mut crate::suppress::Suppressions) {
+    for file in args.project.iter().flat_map(|p| &p.files) {
+        suppressions.add_allow_paths(&file.name, &file.bases, &file.allow_paths);
+    }
+}
+
+/// Adds the `allow-paths` of the configuration in use as it was committed at
+/// `rev` (a range's base, named `label` in reports), so a range scan can
+/// tell the suppressions its own commits add from those it started with.
+/// A base configuration that cannot be parsed contributes nothing (it is
+/// not what this scan uses, so it is not reported again).
+pub fn add_committed_allowlists(
+    args: &ScanArgs,
+    session: &Session,
+    rev: &str,
+    label: &str,
+    suppressions: &mut crate::suppress::Suppressions,
+) {
+    if args.project.is_none() {
+        return;
+    }
+    let path = match &args.config {
+        Some(file) => match session.tree_path(file) {
+            Some(path) => path,
+            None => return,
+        },
+        None => CONFIG_FILE_NAME.to_string(),
+    };
+    let Some(raw) = session
+        .committed_file(rev, &path)
+        .ok()
+        .flatten()
+        .and_then(|text| toml::from_str::<RawConfig>(&text).ok())
+    else {
+        return;
+    };
+    let paths: Vec<AllowPath> = raw
+        .allow_paths
+        .into_iter()
+        .filter_map(|p| allow_path(p.into_inner()).ok())
+        .collect();
+    suppressions.add_allow_paths(&format!("{label}:{path}"), &[PathBuf::new()], &paths);
+}
+
+/// What a reader of the report must know about the configuration: a
+/// `fail-on` that lets findings pass, and a configuration that the scanned
+/// commits (or uncommitted changes) change.
+pub fn notes(args: &ScanArgs, session: Option<&Session>) -> Vec<String> {
+    let Some(project) = &args.project else {
+        return Vec::new();
+    };
+    let mut notes = Vec::new();
+    if let Some((value, file)) = &project.fail_on {
+        let effective = args.fail_on();
+        if args.verify.fail_on.is_none() && effective == *value && *value != FailOn::Any {
+            let what = match value {
+                FailOn::Never => "no finding fails the run",
+                FailOn::Live => "only keys verified live fail the run",
+                _ => "keys verified revoked do not fail the run",
+            };
+            notes.push(format!(
+                "fail-on = \"{}\" from {file}: {what} (--fail-on any overrides it)",
+                clap::ValueEnum::to_possible_value(value)
+                    .map(|v| v.get_name().to_string())
+                    .unwrap_or_default()
+            ));
+        }
+    }
+    let Some(session) = session else {
+        return notes;
+    };
+    for file in project.files.iter().filter(|f| f.in_repository) {
+        let (rev, why) = match session.mode() {
+            Mode::Range(range) if !range.hidden.is_empty() => (
+                range.hidden[0].as_str(),
+                format!("differs from the one at {}: the scanned commits change it (or it has uncommitted changes)", range.hidden[0]),
+            ),
+            _ => (
+                "HEAD",
+                "differs from the one committed at HEAD (uncommitted or staged changes)".to_string(),
+            ),
+        };
+        let committed = session.committed_file(rev, CONFIG_FILE_NAME).ok().flatten();
+        if committed.as_deref() != Some(file.text.as_str()) {
+            notes.push(format!(
+                "the configuration {} {why}; review it: it decides what is suppressed and what fails",
+                file.name
+            ));
+        }
+    }
+    notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> anyhow::Result<ProjectConfig> {
+        let mut config = ProjectConfig::default();
+        config.add(Source {
+            name: ".vastleaks.toml".into(),
+            text: text.into(),
+            bases: vec![PathBuf::new()],
+            rules: RuleFiles::Dir(PathBuf::from("/nonexistent")),
+            in_repository: false,
+        })?;
+        Ok(config)
+    }
+
+    #[test]
+    fn values_parse_and_combine_to_the_strictest() {
+        let mut config = parse(
+            "allow-paths = [\"tests/fixtures/**\", \"docs/*.md\"]\nmax-file-size = \"10MB\"\nfail-on = \"never\"\n",
+        )
+        .unwrap();
+        let file = &config.files[0];
+        assert_eq!(file.allow_paths.len(), 2);
+        assert!(file.allow_paths[0]
+            .matcher
+            .is_match("tests/fixtures/a/b.env"));
+        // `*` does not cross directories.
+        assert!(!file.allow_paths[1].matcher.is_match("docs/a/b.md"));
+        assert_eq!(config.max_file_size.as_ref().unwrap().0, 10_000_000);
+        assert_eq!(config.fail_on.as_ref().unwrap().0, FailOn::Never);
+        config
+            .add(Source {
+                name: "b/.vastleaks.toml".into(),
+                text: "max-file-size = \"1K\"\nfail-on = \"live\"\n".into(),
+                bases: vec![PathBuf::from("b")],
+                rules: RuleFiles::Dir(PathBuf::from("b")),
+                in_repository: false,
+            })
+            .unwrap();
+        assert_eq!(config.max_file_size.unwrap().0, 10_000_000);
+        assert_eq!(config.fail_on.unwrap().0, FailOn::Live);
+    }
+
+    #[test]
+    fn errors_name_the_line_and_keep_the_content_out() {
+        let key = "38392aa0acddf808be3f8bc7f74f69351f1992ce2f3f3b4455da3295706fb7ad";
+        for (text, line) in [
+            (format!("\nsecret_{key} = 1\n"), 2),
+            (format!("\n\nmax-file-size = \"{key}\"\n"), 3),
+            (format!("fail-on = \"{key}\"\n"), 1),
+            (format!("allow-paths = [\"{key}[\"]\n"), 1),
+            (format!("allow-paths = \"{key}\"\n"), 1),
+            (format!("rules = [\"../{key}.toml\"]\n"), 1),
+            (format!("rules = [\"{key}.toml\"]\n"), 1),
+            (format!("x = \"{key}"), 1),
+        ] {
+            let err = format!("{:#}", parse(&text).unwrap_err());
+            assert!(
+                err.starts_with(&format!(".vastleaks.toml:{line}: ")),
+                "{err}"
+            );
+            assert!(
+                !err.contains(&key[..8]) && !err.contains(&key[56..]),
+                "{err}"
+            );
+        }
+        let err = format!("{:#}", parse("allow_paths = []\n").unwrap_err());
+        assert!(err.contains("`allow-paths`"), "{err}");
+    }
+
+    #[test]
+    fn backticked_names_are_kept_only_when_known() {
+        assert_eq!(
+            safe_message("unknown field `secret`, expected one of `allow-paths`, `rules`"),
+            "unknown field `...`, expected one of `allow-paths`, `rules`"
+        );
+        assert_eq!(safe_message("odd `tail"), "odd `...");
+    }
+}
