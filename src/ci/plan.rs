@@ -128,6 +128,24 @@ fn required<'a>(payload: &'a Value, event: &str, path: &[&str]) -> anyhow::Resul
     })
 }
 
+/// A commit id from the payload: 40 (SHA-1) or 64 (SHA-256) hex digits.
+/// The ids become git arguments (`git fetch REMOTE ID`), so anything else,
+/// such as `--upload-pack=CMD`, is refused rather than handed to git.
+fn commit_id<'a>(payload: &'a Value, event: &str, path: &[&str]) -> anyhow::Result<&'a str> {
+    let id = required(payload, event, path)?;
+    if !matches!(id.len(), 40 | 64) || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        bail!(
+            "the {event} event payload's `{}` is not a commit id (40 or 64 hex digits): {:?}",
+            path.join("."),
+            crate::finding::redact_key_shapes(id)
+                .chars()
+                .take(80)
+                .collect::<String>()
+        );
+    }
+    Ok(id)
+}
+
 /// Reads the request out of a GitHub event.
 pub fn request(event: &str, payload: &Value, mode: Mode) -> anyhow::Result<Request> {
     if mode == Mode::Full {
@@ -137,22 +155,22 @@ pub fn request(event: &str, payload: &Value, mode: Mode) -> anyhow::Result<Reque
     }
     let request = match event {
         "pull_request" | "pull_request_target" => Request::PullRequest {
-            base: required(payload, event, &["pull_request", "base", "sha"])?.to_string(),
-            head: required(payload, event, &["pull_request", "head", "sha"])?.to_string(),
+            base: commit_id(payload, event, &["pull_request", "base", "sha"])?.to_string(),
+            head: commit_id(payload, event, &["pull_request", "head", "sha"])?.to_string(),
             what: match payload.get("number").and_then(Value::as_u64) {
                 Some(n) => format!("pull request #{n}"),
                 None => "pull request".to_string(),
             },
         },
         "merge_group" => Request::PullRequest {
-            base: required(payload, event, &["merge_group", "base_sha"])?.to_string(),
-            head: required(payload, event, &["merge_group", "head_sha"])?.to_string(),
+            base: commit_id(payload, event, &["merge_group", "base_sha"])?.to_string(),
+            head: commit_id(payload, event, &["merge_group", "head_sha"])?.to_string(),
             what: "merge group".to_string(),
         },
         "push" => {
             let git_ref = required(payload, event, &["ref"])?.to_string();
-            let before = required(payload, event, &["before"])?.to_string();
-            let after = required(payload, event, &["after"])?.to_string();
+            let before = commit_id(payload, event, &["before"])?.to_string();
+            let after = commit_id(payload, event, &["after"])?.to_string();
             let deleted = payload.get("deleted").and_then(Value::as_bool) == Some(true);
             let default_branch =
                 field(payload, &["repository", "default_branch"]).map(str::to_string);
@@ -629,6 +647,58 @@ mod tests {
             request("push", &json!({"ref": "x"}), Mode::Full).unwrap(),
             Request::Full { .. }
         ));
+    }
+
+    /// Found by fuzz/fuzz_targets/ci_request.rs. The ids end up as arguments
+    /// of `git fetch REMOTE ID`, where `--upload-pack=CMD` runs CMD.
+    #[test]
+    fn commit_ids_must_be_object_ids() {
+        let a = "a".repeat(40);
+        let evil = "--upload-pack=touch pwned;git-upload-pack";
+        let cases = [
+            (
+                "pull_request",
+                json!({"pull_request": {"base": {"sha": evil}, "head": {"sha": a}}}),
+                "pull_request.base.sha",
+            ),
+            (
+                "pull_request_target",
+                json!({"pull_request": {"base": {"sha": a}, "head": {"sha": evil}}}),
+                "pull_request.head.sha",
+            ),
+            (
+                "merge_group",
+                json!({"merge_group": {"base_sha": a, "head_sha": format!("{a}+")}}),
+                "merge_group.head_sha",
+            ),
+            (
+                "push",
+                json!({"ref": "refs/heads/x", "before": evil, "after": a}),
+                "before",
+            ),
+            (
+                "push",
+                json!({"ref": "refs/heads/x", "before": ZERO_SHA, "after": evil}),
+                "after",
+            ),
+            (
+                "push",
+                json!({"ref": "refs/heads/x", "before": a, "after": "HEAD~1"}),
+                "after",
+            ),
+        ];
+        for (event, payload, field) in cases {
+            let err = request(event, &payload, Mode::Auto)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(field) && err.contains("not a commit id"),
+                "{event}: {err}"
+            );
+        }
+        let sha256 = "b".repeat(64);
+        let push = json!({"ref": "refs/heads/x", "before": a, "after": sha256});
+        assert!(request("push", &push, Mode::Auto).is_ok());
     }
 
     #[test]
