@@ -52,3 +52,43 @@ pub fn key_shapes(text: &[u8]) -> Vec<&[u8]> {
     }
     shapes
 }
+
+/// Loads `text` as a rule file and checks what the loader and the matcher
+/// built from it do with it.
+pub fn check_rule_file(text: &str, haystack: &str) {
+    let set = match RuleSet::parse(text, "fuzz.toml") {
+        Ok(set) => set,
+        Err(err) => {
+            assert_eq!(err.file, "fuzz.toml");
+            assert!(
+                err.line >= 1 && err.line <= text.lines().count() + 1,
+                "{err}"
+            );
+            assert!(!err.message.is_empty());
+            return;
+        }
+    };
+    // `--rules` puts the file on top of the built-in rules; the built-in
+    // ones alone are the matcher target's, so only the file's rules are
+    // compiled here (compiling is most of an iteration's cost).
+    let Ok(matcher) = Matcher::new(&set) else {
+        return;
+    };
+    let mut inputs = vec![(haystack, None), (haystack, Some(KEY_FILE_PATH))];
+    for rule in matcher.rules() {
+        for example in rule.examples.iter().chain(&rule.negative_examples) {
+            inputs.push((example.text(), example.path()));
+        }
+    }
+    for (input, path) in inputs {
+        for m in matcher.find(input.as_bytes(), path) {
+            assert!(m.key.end <= input.len());
+            let key = m
+                .decoded
+                .as_deref()
+                .map_or(&input.as_bytes()[m.key.clone()], str::as_bytes);
+            let id = &matcher.rules()[m.rule].id;
+            assert!(is_key(key), "rule {id} matched a non-key: {m:?}");
+        }
+    }
+}
