@@ -238,6 +238,12 @@ impl RuleSet {
             compile(&pattern).map_err(|err| {
                 error_at(pattern_offset, format!("rule {id}: invalid pattern: {err}"))
             })?;
+            if matches!(validation, Validation::Compile) && !key_is_live(&pattern_src) {
+                return Err(error_at(
+                    pattern_offset,
+                    format!("rule {id}: {{KEY}} is not a live part of the pattern (inside a `(?x)` comment or a character class?)"),
+                ));
+            }
             // Optional helper patterns: validated now so errors carry a line.
             let optional = |field: Option<Spanned<String>>, what: &str| {
                 field
@@ -329,6 +335,35 @@ fn expand(pattern: &str) -> String {
             .replace("{KEY_BASE64}", KEY_BASE64_PATTERN)
             .replace("{KEY}", KEY_PATTERN)
     )
+}
+
+/// The name `{KEY}`'s group gets in [`key_is_live`]'s probe.
+const PROBE_GROUP: &str = "vastleaks_key_probe";
+
+/// True when `{KEY}` (or `{KEY_BASE64}`) is a live part of the pattern
+/// `source`, so that the `key` group of the expanded pattern is the one that
+/// matches exactly a key. A `(?x)` comment can swallow the expansion, leaving
+/// no `key` group (the matcher would panic) or the rule's own group named
+/// `key` in its place (the matcher would report any text as a key). The
+/// probe renames the expansion's group: it shows up only if the expansion is
+/// live, and then the real expansion owns `key` (two groups of one name do
+/// not compile).
+fn key_is_live(source: &str) -> bool {
+    if source.contains(PROBE_GROUP) {
+        return false;
+    }
+    let rename = |pattern: &str| pattern.replace("<key>", &format!("<{PROBE_GROUP}>"));
+    let probe = format!(
+        "(?-u){}",
+        source
+            .replace("{KEY_BASE64}", &rename(KEY_BASE64_PATTERN))
+            .replace("{KEY}", &rename(KEY_PATTERN))
+    );
+    compile(&probe).is_ok_and(|re| {
+        re.group_info()
+            .to_index(regex_automata::PatternID::ZERO, PROBE_GROUP)
+            .is_some()
+    })
 }
 
 /// Compiles a (expanded) rule pattern the way the matcher does.
@@ -436,6 +471,38 @@ mod tests {
         let text = "[[rule]]\nid = \"x\"\nname = \"n\"\ndescription = \"d\"\nconfidence = \"high\"\npattern = 'vast'\n";
         let err = RuleSet::parse(text, "r.toml").unwrap_err();
         assert!(err.message.contains("{KEY}"), "{err}");
+    }
+
+    /// Found reviewing what fuzz/fuzz_targets/rules.rs checks, and confirmed
+    /// with it: `{KEY}` in a `(?x)` comment loaded fine but left no key group
+    /// (the matcher panicked on first use), or left the rule's own `key`
+    /// group to stand in for it (any text became a "key", and a multi-byte
+    /// one panicked when redacted).
+    #[test]
+    fn key_must_be_a_live_part_of_the_pattern() {
+        let rule = |pattern: &str| {
+            format!("[[rule]]\nid = \"x\"\nname = \"n\"\ndescription = \"d\"\nconfidence = \"high\"\npattern = '''{pattern}'''\n")
+        };
+        for pattern in [
+            "(?x)vast # {KEY}",
+            "(?x)vast=(?P<key>[^\\s]+) # {KEY}",
+            "(?x)vast=(?<key>.+)#{KEY_BASE64}",
+        ] {
+            let err = RuleSet::parse(&rule(pattern), "r.toml").err();
+            assert!(
+                err.as_ref().is_some_and(|e| e.line == 6),
+                "{pattern}: {err:?}"
+            );
+        }
+        // `<key>` as text is fine (a plist rule), and so are comments that
+        // leave {KEY} alone.
+        for pattern in [
+            "<key>VastApiKey</key>\\s*<string>{KEY}</string>",
+            "(?x) vast \\s* = \\s* {KEY} # a comment",
+        ] {
+            let set = RuleSet::parse(&rule(pattern), "r.toml").unwrap();
+            assert!(crate::matcher::Matcher::new(&set).is_ok(), "{pattern}");
+        }
     }
 
     #[test]

@@ -124,6 +124,43 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// JSON as every report writes it: `serde_json` escapes C0 controls inside
+/// strings but passes DEL, C1 controls (U+009B is CSI on terminals that honour
+/// 8-bit controls) and bidirectional overrides through raw, so a JSON report
+/// printed to a terminal could still be acted upon. Those become `\uXXXX`
+/// escapes: the same string to every JSON reader. Outside strings JSON is
+/// ASCII, so every such character found is inside a string.
+pub fn write_json<T: serde::Serialize + ?Sized>(
+    out: &mut dyn Write,
+    value: &T,
+    pretty: bool,
+) -> io::Result<()> {
+    let json = if pretty {
+        serde_json::to_string_pretty(value)
+    } else {
+        serde_json::to_string(value)
+    }?;
+    out.write_all(escape_json_text(&json).as_bytes())
+}
+
+/// [`write_json`]'s escaping of already serialised JSON.
+fn escape_json_text(json: &str) -> Cow<'_, str> {
+    let unsafe_here = |c: char| c as u32 >= 0x7f && is_unsafe_char(c);
+    if !json.chars().any(unsafe_here) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if unsafe_here(c) {
+            // Every unsafe character is in the Basic Multilingual Plane.
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// An untrusted value for a human or stderr line: keys redacted, control
 /// characters escaped.
 pub fn line(text: &str) -> String {
@@ -423,6 +460,18 @@ impl<W: WriteColor> WriteColor for Redactor<W> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn json_escapes_del_c1_and_bidi_as_the_same_string() {
+        let text = "a\u{7f}b\u{9b}31mc\u{202e}d\u{85}\u{1b}e";
+        let mut out = Vec::new();
+        super::write_json(&mut out, &text, false).unwrap();
+        let json = String::from_utf8(out).unwrap();
+        assert_eq!(json, r#""a\u007fb\u009b31mc\u202ed\u0085\u001be""#);
+        assert!(!json.chars().any(super::is_unsafe_char));
+        let back: String = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, text);
+    }
+
     use super::*;
 
     const KEY: &str = "38392aa0acddf808be3f8bc7f74f69351f1992ce2f3f3b4455da3295706fb7ad";

@@ -430,12 +430,12 @@ fn write_records(
                 audit: records,
                 verification: report.summary.verification.as_ref(),
             };
-            serde_json::to_writer_pretty(&mut buffer, &document)?;
+            crate::untrusted::write_json(&mut buffer, &document, true)?;
             buffer.push(b'\n');
         }
         Format::Jsonl => {
             for record in records {
-                serde_json::to_writer(&mut buffer, record)?;
+                crate::untrusted::write_json(&mut buffer, record, false)?;
                 buffer.push(b'\n');
             }
         }

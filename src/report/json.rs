@@ -121,7 +121,7 @@ pub fn write_document(
         problems: &report.problems,
         stale_ignores: &report.stale_ignores,
     };
-    serde_json::to_writer_pretty(&mut *out, &document)?;
+    crate::untrusted::write_json(&mut *out, &document, true)?;
     writeln!(out)
 }
 
@@ -131,7 +131,11 @@ pub fn write_lines(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     for finding in &report.findings {
-        serde_json::to_writer(&mut *out, &JsonFinding::new(finding, options.redaction))?;
+        crate::untrusted::write_json(
+            &mut *out,
+            &JsonFinding::new(finding, options.redaction),
+            false,
+        )?;
         writeln!(out)?;
     }
     Ok(())

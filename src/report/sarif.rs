@@ -77,7 +77,7 @@ pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) 
             "columnKind": "unicodeCodePoints",
         }],
     });
-    serde_json::to_writer_pretty(&mut *out, &document)?;
+    crate::untrusted::write_json(&mut *out, &document, true)?;
     writeln!(out)
 }
 
