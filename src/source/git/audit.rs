@@ -12,7 +12,7 @@
 //! by object, so every readable object is still scanned and each unreadable
 //! one is reported by id.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -33,16 +33,48 @@ pub struct Outcome {
     /// Objects seen (scanned, skipped or failed).
     pub objects: u64,
     pub notes: Vec<String>,
+    /// Objects that trees name and the repository lacks (each reported as
+    /// a problem), with every tree naming each.
+    pub missing: Vec<(ObjectId, ObjectId)>,
+    /// With [`Hooks::edges`]: every (subtree, tree) link, so a caller can
+    /// tell which trees contain a given object without reading them by id.
+    pub links: Option<Links>,
+}
+
+/// Tree -> subtree links, objects named by their [`Links::position`].
+pub struct Links {
+    /// (subtree, tree) pairs, in no particular order.
+    pub edges: Vec<(u32, u32)>,
+    inventory: Inventory,
+}
+
+impl Links {
+    /// A number for each object of the repository (`None`: not in it).
+    pub fn position(&self, id: &gix::oid) -> Option<u32> {
+        self.inventory.ids.get(&prefix(id)).copied()
+    }
+}
+
+/// What a caller of [`scan_with`] wants recorded besides findings.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Hooks {
+    /// Record tree -> subtree links ([`Outcome::links`]): 8 bytes per link
+    /// (about 7 million links, 56 MB, for git/git's whole history).
+    pub edges: bool,
 }
 
 /// Reports each missing object once, with one tree that references it. In a
 /// partial clone too: a blob that was never fetched was not scanned, and a
 /// key in it would pass unseen, so it is a hole like any other (the session
 /// adds one problem saying how to fetch them).
-fn report_missing(mut missing: Vec<(ObjectId, ObjectId, String)>, collector: &Collector) -> usize {
+fn report_missing(
+    mut missing: Vec<(ObjectId, ObjectId, String)>,
+    collector: &Collector,
+) -> Vec<(ObjectId, ObjectId)> {
     missing.sort();
+    // Every tree naming each: a range tells from them whether it named one.
+    let ids = missing.iter().map(|(o, t, _)| (*o, *t)).collect();
     missing.dedup_by(|a, b| a.0 == b.0);
-    let count = missing.len();
     for (object, tree, name) in missing {
         let p = object_problem(
             ProblemKind::Error,
@@ -51,7 +83,7 @@ fn report_missing(mut missing: Vec<(ObjectId, ObjectId, String)>, collector: &Co
         );
         collector.problem(p.path, p.kind, p.message);
     }
-    count
+    ids
 }
 
 /// Per-pack (or loose) state: findings go to a local collector so that a
@@ -69,6 +101,8 @@ struct Sink<'a> {
     missing: Mutex<Vec<(ObjectId, ObjectId, String)>>,
     /// Submodule entries seen (their objects live in another repository).
     submodules: Mutex<Vec<String>>,
+    /// (subtree, tree) links, when [`Hooks::edges`] asks for them.
+    edges: Option<Mutex<Vec<(u32, u32)>>>,
     inventory: &'a Inventory,
     max_file_size: u64,
     hash: gix::hash::Kind,
@@ -86,7 +120,8 @@ struct Sink<'a> {
 /// long history. A missing object whose 64-bit prefix collides with a present
 /// one would go unreported: odds of about n^2 / 2^65.
 struct Inventory {
-    ids: HashSet<u64, BuildHasherDefault<PrefixHasher>>,
+    /// Prefix -> a number for the object (for [`Links`]).
+    ids: HashMap<u64, u32, BuildHasherDefault<PrefixHasher>>,
 }
 
 impl Inventory {
@@ -96,18 +131,20 @@ impl Inventory {
             .map(|b| b.index.num_objects() as usize)
             .sum::<usize>()
             + loose.len();
-        let mut ids = HashSet::with_capacity_and_hasher(capacity, Default::default());
-        for bundle in packs {
-            for i in 0..bundle.index.num_objects() {
-                ids.insert(prefix(bundle.index.oid_at_index(i)));
-            }
+        let mut ids = HashMap::with_capacity_and_hasher(capacity, Default::default());
+        let all = packs
+            .iter()
+            .flat_map(|b| (0..b.index.num_objects()).map(|i| prefix(b.index.oid_at_index(i))))
+            .chain(loose.iter().map(|(_, id)| prefix(id)));
+        for id in all {
+            let next = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+            ids.entry(id).or_insert(next);
         }
-        ids.extend(loose.iter().map(|(_, id)| prefix(id)));
         Inventory { ids }
     }
 
     fn contains(&self, id: &gix::oid) -> bool {
-        self.ids.contains(&prefix(id))
+        self.ids.contains_key(&prefix(id))
     }
 }
 
@@ -142,6 +179,7 @@ impl<'a> Sink<'a> {
         hash: gix::hash::Kind,
         bar: &'a ProgressBar,
         inventory: &'a Inventory,
+        hooks: Hooks,
     ) -> Self {
         Sink {
             scanner,
@@ -150,6 +188,7 @@ impl<'a> Sink<'a> {
             key_files: Mutex::new(Vec::new()),
             missing: Mutex::new(Vec::new()),
             submodules: Mutex::new(Vec::new()),
+            edges: hooks.edges.then(|| Mutex::new(Vec::new())),
             inventory,
             max_file_size: request.max_file_size,
             hash,
@@ -254,6 +293,7 @@ impl<'a> Sink<'a> {
     fn tree(&self, id: &gix::oid, data: &[u8]) {
         let names = self.key_file_rules
             && (!self.names_need_keyword || self.scanner.matcher().has_keyword(data));
+        let mut subtrees = Vec::new();
         for entry in gix::objs::TreeRefIter::from_bytes(data, self.hash) {
             let entry = match entry {
                 Ok(entry) => entry,
@@ -270,6 +310,13 @@ impl<'a> Sink<'a> {
                 lock(&self.submodules).push(entry.filename.to_string());
                 continue;
             }
+            if self.edges.is_some() && entry.mode.is_tree() {
+                let positions = (self.inventory.ids.get(&prefix(entry.oid)))
+                    .zip(self.inventory.ids.get(&prefix(id)));
+                if let Some((&sub, &tree)) = positions {
+                    subtrees.push((sub, tree));
+                }
+            }
             if !self.inventory.contains(entry.oid) {
                 lock(&self.missing).push((
                     entry.oid.to_owned(),
@@ -284,6 +331,9 @@ impl<'a> Sink<'a> {
                 }
             }
         }
+        if let Some(edges) = &self.edges {
+            lock(edges).append(&mut subtrees);
+        }
     }
 
     fn into_parts(self) -> Gathered {
@@ -293,6 +343,7 @@ impl<'a> Sink<'a> {
             key_files: into_inner(self.key_files),
             missing: into_inner(self.missing),
             submodules: into_inner(self.submodules),
+            edges: self.edges.map(into_inner).unwrap_or_default(),
         }
     }
 }
@@ -304,6 +355,7 @@ struct Gathered {
     key_files: Vec<(ObjectId, String)>,
     missing: Vec<(ObjectId, ObjectId, String)>,
     submodules: Vec<String>,
+    edges: Vec<(u32, u32)>,
 }
 
 #[derive(Default)]
@@ -312,6 +364,7 @@ struct Totals {
     key_files: Vec<(ObjectId, String)>,
     missing: Vec<(ObjectId, ObjectId, String)>,
     submodules: Vec<String>,
+    edges: Vec<(u32, u32)>,
 }
 
 impl Totals {
@@ -321,6 +374,7 @@ impl Totals {
         self.key_files.append(&mut gathered.key_files);
         self.missing.append(&mut gathered.missing);
         self.submodules.append(&mut gathered.submodules);
+        self.edges.append(&mut gathered.edges);
     }
 }
 
@@ -338,6 +392,18 @@ pub fn scan(
     request: &Request,
     scanner: &Scanner,
     collector: &Collector,
+) -> anyhow::Result<Outcome> {
+    scan_with(sync_repo, request, scanner, collector, Hooks::default())
+}
+
+/// [`scan`], recording what `hooks` asks for (large commit ranges read
+/// the whole object database this way: see [`super::range_pack`]).
+pub fn scan_with(
+    sync_repo: &gix::ThreadSafeRepository,
+    request: &Request,
+    scanner: &Scanner,
+    collector: &Collector,
+    hooks: Hooks,
 ) -> anyhow::Result<Outcome> {
     let repo = sync_repo.to_thread_local();
     let hash = repo.object_hash();
@@ -399,7 +465,7 @@ pub fn scan(
         let earlier: Vec<&pack::index::File> =
             bundles[..position].iter().map(|b| &b.index).collect();
         let max = request.max_file_size;
-        let sink = Sink::new(scanner, request, hash, &bar, &inventory);
+        let sink = Sink::new(scanner, request, hash, &bar, &inventory, hooks);
         let mut traversed =
             traverse_pack(bundle, &earlier, &sink, threads, max, &Default::default());
         let mut sink = sink;
@@ -408,7 +474,7 @@ pub fn scan(
             // pack_walk): if so, once more with those deltas left out.
             let deltas = super::pack_walk::oversized_deltas(bundle, max);
             if !deltas.is_empty() {
-                sink = Sink::new(scanner, request, hash, &bar, &inventory);
+                sink = Sink::new(scanner, request, hash, &bar, &inventory, hooks);
                 traversed = traverse_pack(bundle, &earlier, &sink, threads, max, &deltas);
             }
         }
@@ -421,7 +487,7 @@ pub fn scan(
                     ProblemKind::Error,
                     format!("pack traversal failed ({err}); reading its objects one by one"),
                 );
-                let sink = Sink::new(scanner, request, hash, &bar, &inventory);
+                let sink = Sink::new(scanner, request, hash, &bar, &inventory, hooks);
                 crate::source::git::in_pool(request.jobs, || {
                     objects_one_by_one(bundle, &earlier, &sink)
                 })?;
@@ -431,7 +497,7 @@ pub fn scan(
         totals.add(collector, sink.into_parts());
     }
 
-    let sink = Sink::new(scanner, request, hash, &bar, &inventory);
+    let sink = Sink::new(scanner, request, hash, &bar, &inventory, hooks);
     let loose_dbs: Vec<gix::odb::loose::Store> = objects_dirs
         .iter()
         .map(|dir| gix::odb::loose::Store::at(dir, hash))
@@ -474,6 +540,9 @@ pub fn scan(
     );
     check_commit_links(&repo, &totals.commits, collector);
     let missing = report_missing(totals.missing, collector);
+    let mut missing_ids: Vec<ObjectId> = missing.iter().map(|(o, _)| *o).collect();
+    missing_ids.dedup();
+    let missing_count = missing_ids.len();
     let mut notes = Vec::new();
     if total > 0 {
         notes.push(format!(
@@ -484,10 +553,10 @@ pub fn scan(
             crate::report::thousands(total - loose.len() as u64),
             crate::report::plural(bundles.len() as u64, "pack"),
             crate::report::thousands(loose.len() as u64),
-            if missing > 0 {
+            if missing_count > 0 {
                 format!(
                     "; {} that its trees name missing (see the errors)",
-                    crate::report::plural(missing as u64, "object")
+                    crate::report::plural(missing_count as u64, "object")
                 )
             } else {
                 String::new()
@@ -507,6 +576,11 @@ pub fn scan(
         commits: totals.commits,
         objects: total,
         notes,
+        missing,
+        links: hooks.edges.then_some(Links {
+            edges: totals.edges,
+            inventory,
+        }),
     })
 }
 
@@ -696,6 +770,11 @@ fn pack_indexes(objects_dir: &Path, collector: &Collector) -> Vec<PathBuf> {
 /// indicatif draws it; with `--progress always` and no terminal (a CI log,
 /// `2>&1 | tee`) it is drawn anyway through [`ForcedStderr`].
 pub fn progress_bar(show: bool, total: u64) -> ProgressBar {
+    progress_bar_of(show, total, "objects")
+}
+
+/// [`progress_bar`] counting `what` ("commits", "blobs").
+pub fn progress_bar_of(show: bool, total: u64, what: &str) -> ProgressBar {
     if !show {
         return ProgressBar::hidden();
     }
@@ -705,9 +784,9 @@ pub fn progress_bar(show: bool, total: u64) -> ProgressBar {
         ProgressDrawTarget::term_like_with_hz(Box::new(ForcedStderr), 2)
     };
     let bar = ProgressBar::with_draw_target(Some(total), target);
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} {human_pos}/{human_len} objects [{bar:30}] {elapsed}, about {eta} left",
-    ) {
+    if let Ok(style) = ProgressStyle::with_template(&format!(
+        "{{spinner}} {{human_pos}}/{{human_len}} {what} [{{bar:30}}] {{elapsed}}, about {{eta}} left"
+    )) {
         bar.set_style(style.progress_chars("=> "));
     }
     bar

@@ -17,6 +17,7 @@ pub mod pack_walk;
 pub mod promisor;
 pub mod provenance;
 pub mod range;
+pub mod range_pack;
 pub mod tree;
 
 use std::collections::HashMap;
