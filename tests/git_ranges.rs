@@ -38,7 +38,7 @@ fn assert_same(walk: &Run, pack: &Run) {
     assert_eq!(walk.json["suppressed"], pack.json["suppressed"]);
 }
 
-fn finding<'a>(run: &'a Run, path: &str, key: &str) -> Value {
+fn finding(run: &Run, path: &str, key: &str) -> Value {
     let found: Vec<Value> = run
         .findings_of(key)
         .into_iter()
@@ -58,6 +58,8 @@ fn walk_and_pack_order_report_the_same_findings_and_attribution() {
     let repo = Repo::new();
     repo.write("README", "hello\n");
     repo.write("old.env", &env_line(KEYS[0]));
+    // In every commit of the range, never introduced by it.
+    repo.write("kept.env", &format!("# kept\n{}", env_line(KEYS[3])));
     let base = repo.commit("base");
     // A branch the range does not reach, with a key of its own.
     repo.git(&["checkout", "-q", "-b", "elsewhere"]);
@@ -83,7 +85,10 @@ fn walk_and_pack_order_report_the_same_findings_and_attribution() {
     repo.write("side.env", &env_line(KEYS[2]));
     let side = repo.commit("side work");
     repo.git(&["checkout", "-q", "main"]);
-    assert!(!repo.git_status(&["merge", "-q", "side"]), "should conflict");
+    assert!(
+        !repo.git_status(&["merge", "-q", "side"]),
+        "should conflict"
+    );
     repo.write("conflict.txt", &env_line(KEYS[3]));
     let merge = repo.commit("merge side");
     repo.git(&["repack", "-q"]);
@@ -102,7 +107,10 @@ fn walk_and_pack_order_report_the_same_findings_and_attribution() {
     let copied = finding(&pack, "copied/old.env", KEYS[0]);
     assert_eq!(s(&copied["git"]["commit"]), first);
     assert_eq!(s(&finding(&pack, "a.env", KEYS[1])["git"]["commit"]), first);
-    assert_eq!(s(&finding(&pack, "side.env", KEYS[2])["git"]["commit"]), side);
+    assert_eq!(
+        s(&finding(&pack, "side.env", KEYS[2])["git"]["commit"]),
+        side
+    );
     let resolved = finding(&pack, "conflict.txt", KEYS[3]);
     assert_eq!(s(&resolved["git"]["commit"]), merge);
     let file = finding(&pack, "home/.vast_api_key", KEYS[4]);
@@ -111,7 +119,11 @@ fn walk_and_pack_order_report_the_same_findings_and_attribution() {
         .findings_of(KEYS[5])
         .iter()
         .all(|f| s(&f["source"]) == "git-commit"));
-    assert!(pack.findings_of(KEYS[0]).len() == 1, "old.env is the base's");
+    assert!(pack.findings().iter().all(|f| s(&f["path"]) != "kept.env"));
+    assert!(
+        pack.findings_of(KEYS[0]).len() == 1,
+        "old.env is the base's"
+    );
     assert!(
         pack.problems()
             .iter()
@@ -124,7 +136,10 @@ fn walk_and_pack_order_report_the_same_findings_and_attribution() {
     let quiet = ["--git", "--since-commit", &key_file];
     let (walk, pack) = both(&repo, &quiet);
     assert_same(&walk, &pack);
-    assert!(pack.findings().iter().all(|f| s(&f["source"]) == "git-commit"));
+    assert!(pack
+        .findings()
+        .iter()
+        .all(|f| s(&f["source"]) == "git-commit"));
 }
 
 /// A partial clone lacks the blob of a key added and deleted in the range:
@@ -201,6 +216,9 @@ fn range_scans_show_progress_when_asked() {
     assert!(pack.contains("/5 commits"), "{pack:?}");
     for strategy in ["walk", "pack"] {
         let quiet = run(strategy, "never");
-        assert!(!quiet.contains("commits") && !quiet.contains('\u{1b}'), "{quiet:?}");
+        assert!(
+            !quiet.contains("commits") && !quiet.contains('\u{1b}'),
+            "{quiet:?}"
+        );
     }
 }
