@@ -1,13 +1,9 @@
 //! `vastleaks completions SHELL` and `vastleaks man`, end to end.
 
-use assert_cmd::Command;
+use crate::common;
 
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::cargo_bin("vastleaks")
-        .unwrap()
-        .args(args)
-        .output()
-        .unwrap();
+    let out = common::vastleaks().args(args).output().unwrap();
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -53,7 +49,7 @@ fn man_page_is_roff_and_documents_subcommands() {
 #[test]
 fn closed_pipe_is_an_error_not_a_panic() {
     for args in [&["completions", "bash"][..], &["man"][..]] {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vastleaks"))
+        let mut child = common::vastleaks_command()
             .args(args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
