@@ -2,27 +2,19 @@
 //! written by an attacker must not make vastleaks print a key, inject
 //! terminal or CI commands, read files outside the tree, or pass a leak.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
-use std::process::Command;
 
-use assert_cmd::cargo::CommandCargoExt;
-use common::{commit_file, git, init_repo, key, key_line, redacted};
+use common::{commit_file, git, init_repo, key, key_line, redacted, vastleaks_command};
 
 const FORMATS: [&str; 6] = ["human", "json", "jsonl", "sarif", "github", "markdown"];
 
 /// Runs `vastleaks ARGS` in `dir`; returns (exit code, stdout, stderr).
 fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("vastleaks")
-        .unwrap()
+    let out = vastleaks_command()
         .args(args)
         .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env_remove("PRE_COMMIT")
-        .env_remove("VAST_URL")
-        .env_remove("NO_COLOR")
         .output()
         .unwrap();
     (
@@ -189,12 +181,10 @@ fn configuration_files_are_not_followed_out_of_the_tree_nor_echoed() {
         for format in ["human", "github", "markdown", "json"] {
             let mut all = args.clone();
             all.extend(["-f", format]);
-            let out = Command::cargo_bin("vastleaks")
-                .unwrap()
+            let out = vastleaks_command()
                 .args(&all)
                 .current_dir(&repo)
                 .env("CLOUD_DEPLOY_TOKEN", secret)
-                .env_remove("PRE_COMMIT")
                 .output()
                 .unwrap();
             let stdout = String::from_utf8_lossy(&out.stdout);
