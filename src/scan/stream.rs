@@ -15,7 +15,7 @@
 
 use std::io::{ErrorKind, Read};
 
-use crate::finding::{Finding, SourceKind};
+use crate::finding::Hit;
 use crate::matcher::{Match, Matcher, HIT_SPAN};
 
 use super::locate::{LineCursor, MARKER_REACH};
@@ -121,7 +121,7 @@ impl Tracker {
         matches: Vec<Match>,
         start: u64,
         own_end: u64,
-        done: &mut Vec<Finding>,
+        done: &mut Vec<Hit>,
     ) {
         if start < BINARY_SNIFF as u64 {
             let sniff = &blob.bytes[..blob.bytes.len().min(BINARY_SNIFF - start as usize)];
@@ -135,20 +135,20 @@ impl Tracker {
                 continue;
             }
             self.last_key = Some(at);
-            found.push(scanner.finding(blob, &found_match, at, self.binary));
+            found.push(scanner.hit(blob, &found_match, at, self.binary));
         }
         self.cursor.advance(blob.bytes, start, own_end, found, done);
     }
 
     /// The input ended: findings on the last line are complete.
-    pub(super) fn finish(&mut self, done: &mut Vec<Finding>) {
+    pub(super) fn finish(&mut self, done: &mut Vec<Hit>) {
         self.cursor.finish(done);
     }
 }
 
 impl Scanner {
     /// Scans `reader` to its end (or `options.limit`) in overlapping windows,
-    /// calling `on_findings` with each batch of findings as soon as their
+    /// calling `on_hits` with each batch of hits as soon as their
     /// lines are complete, in input order. Memory stays within
     /// `options.window` bytes however long the stream.
     ///
@@ -159,9 +159,9 @@ impl Scanner {
     pub fn scan_stream(
         &self,
         reader: &mut dyn Read,
-        (source, path): (SourceKind, Option<&str>),
+        path: Option<&str>,
         options: StreamOptions,
-        on_findings: &mut dyn FnMut(Vec<Finding>),
+        on_hits: &mut dyn FnMut(Vec<Hit>),
     ) -> StreamOutcome {
         let reach = reach(self.matcher());
         let window = options.window.max(2 * reach + MIN_STEP);
@@ -206,7 +206,6 @@ impl Scanner {
             let short_read = got < room;
             if ended || ((full || short_read) && own_end > tracker.cursor.pos()) {
                 let view = Blob {
-                    source,
                     path,
                     bytes: &buffer[..filled],
                 };
@@ -216,7 +215,7 @@ impl Scanner {
                     tracker.finish(&mut done);
                 }
                 if !done.is_empty() {
-                    on_findings(std::mem::take(&mut done));
+                    on_hits(std::mem::take(&mut done));
                 }
                 if ended {
                     return outcome;
@@ -264,17 +263,13 @@ mod tests {
     }
 
     fn blob(bytes: &[u8]) -> Blob<'_> {
-        Blob {
-            source: SourceKind::Stdin,
-            path: None,
-            bytes,
-        }
+        Blob { path: None, bytes }
     }
 
     /// What tests compare: where each finding is and whether it counts.
     type Seen = (usize, usize, usize, String, Option<Suppression>);
 
-    fn seen(findings: &[Finding]) -> Vec<Seen> {
+    fn seen(findings: &[Hit]) -> Vec<Seen> {
         findings
             .iter()
             .map(|f| {
@@ -291,11 +286,11 @@ mod tests {
 
     /// Streams `text` through windows of `window` bytes; also checks that
     /// batches arrive in input order.
-    fn streamed(scanner: &Scanner, text: &[u8], window: usize) -> Vec<Finding> {
+    fn streamed(scanner: &Scanner, text: &[u8], window: usize) -> Vec<Hit> {
         let mut all = Vec::new();
         let outcome = scanner.scan_stream(
             &mut &text[..],
-            (SourceKind::Stdin, None),
+            None,
             StreamOptions {
                 window,
                 limit: None,
@@ -479,7 +474,7 @@ mod tests {
         let mut all = Vec::new();
         let outcome = s.scan_stream(
             &mut text.as_bytes(),
-            (SourceKind::Stdin, None),
+            None,
             StreamOptions {
                 window: 0,
                 limit: Some(20_000),
@@ -493,7 +488,7 @@ mod tests {
 
         let exact = s.scan_stream(
             &mut text.as_bytes(),
-            (SourceKind::Stdin, None),
+            None,
             StreamOptions {
                 window: 0,
                 limit: Some(text.len() as u64),
@@ -536,15 +531,10 @@ mod tests {
             given: given.clone(),
         };
         let mut arrived_after = None;
-        s.scan_stream(
-            &mut reader,
-            (SourceKind::Stdin, None),
-            StreamOptions::default(),
-            &mut |batch| {
-                assert_eq!(batch.len(), 1);
-                arrived_after.get_or_insert(given.get());
-            },
-        );
+        s.scan_stream(&mut reader, None, StreamOptions::default(), &mut |batch| {
+            assert_eq!(batch.len(), 1);
+            arrived_after.get_or_insert(given.get());
+        });
         let arrived_after = arrived_after.expect("the key is found");
         assert!(
             arrived_after < total / 2,

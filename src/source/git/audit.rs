@@ -23,9 +23,8 @@ use gix::ObjectId;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
-use super::{merge_into, object_problem, object_provenance, CommitMeta, Request};
-use crate::finding::SourceKind;
-use crate::scan::{Blob, Collector, ProblemKind, Scanner};
+use super::{object_problem, CommitMeta, Request};
+use crate::scan::{Blob, Collector, GitObject, ProblemKind, Scanner, Subject};
 
 /// What the audit hands to attribution.
 pub struct Outcome {
@@ -44,12 +43,11 @@ fn report_missing(mut missing: Vec<(ObjectId, ObjectId, String)>, collector: &Co
     missing.dedup_by(|a, b| a.0 == b.0);
     let count = missing.len();
     for (object, tree, name) in missing {
-        let p = object_problem(
+        collector.add_problem(object_problem(
             ProblemKind::Error,
             &object,
             format!("missing object (referenced by tree {tree} as {name:?}); not scanned"),
-        );
-        collector.problem(p.path, p.kind, p.message);
+        ));
     }
     count
 }
@@ -166,7 +164,7 @@ impl<'a> Sink<'a> {
             Kind::Blob => {
                 if data.len() as u64 > self.max_file_size {
                     self.collector.problem(
-                        format!("object {id}"),
+                        Subject::Object(id.to_owned()),
                         ProblemKind::Skipped,
                         format!(
                             "blob of {} bytes is over --max-file-size ({} bytes); raise it to scan this blob",
@@ -175,14 +173,13 @@ impl<'a> Sink<'a> {
                         ),
                     );
                 } else {
-                    self.collector.scan_with(
+                    self.collector.scan_object(
                         self.scanner,
                         &Blob {
-                            source: SourceKind::GitBlob,
                             path: None,
                             bytes: data,
                         },
-                        |f| f.git = Some(object_provenance(id)),
+                        GitObject::Blob(id.to_owned()),
                     );
                 }
             }
@@ -195,15 +192,15 @@ impl<'a> Sink<'a> {
                         time: commit.time().map(|t| t.seconds).unwrap_or(0),
                     };
                     lock(&self.commits).push(meta);
-                    self.message(SourceKind::GitCommit, id, data);
+                    self.message(GitObject::Commit(id.to_owned()), data);
                 }
                 Err(err) => self.collector.problem(
-                    format!("object {id}"),
+                    Subject::Object(id.to_owned()),
                     ProblemKind::Error,
                     format!("corrupt commit: {err}"),
                 ),
             },
-            Kind::Tag => self.message(SourceKind::GitTag, id, data),
+            Kind::Tag => self.message(GitObject::Tag(id.to_owned()), data),
             Kind::Tree => self.tree(id, data),
         }
         self.bar.inc(1);
@@ -223,26 +220,20 @@ impl<'a> Sink<'a> {
             ),
         };
         self.collector
-            .problem(format!("object {id}"), ProblemKind::Skipped, what);
+            .problem(Subject::Object(id.to_owned()), ProblemKind::Skipped, what);
         self.bar.inc(1);
     }
 
-    fn message(&self, source: SourceKind, id: &gix::oid, data: &[u8]) {
+    /// A commit's or tag's message.
+    fn message(&self, object: GitObject, data: &[u8]) {
         let (message, _) = super::message_of(data);
-        self.collector.scan_with(
+        self.collector.scan_object(
             self.scanner,
             &Blob {
-                source,
                 path: None,
                 bytes: message,
             },
-            |f| {
-                let mut provenance = object_provenance(id);
-                if source == SourceKind::GitCommit {
-                    provenance.commit = Some(id.to_string());
-                }
-                f.git = Some(provenance);
-            },
+            object,
         );
     }
 
@@ -259,7 +250,7 @@ impl<'a> Sink<'a> {
                 Ok(entry) => entry,
                 Err(err) => {
                     self.collector.problem(
-                        format!("object {id}"),
+                        Subject::Object(id.to_owned()),
                         ProblemKind::Error,
                         format!("corrupt tree: {err}"),
                     );
@@ -316,7 +307,7 @@ struct Totals {
 
 impl Totals {
     fn add(&mut self, collector: &Collector, mut gathered: Gathered) {
-        merge_into(collector, gathered.parts);
+        collector.merge(gathered.parts);
         self.commits.append(&mut gathered.commits);
         self.key_files.append(&mut gathered.key_files);
         self.missing.append(&mut gathered.missing);
@@ -351,7 +342,7 @@ pub fn scan(
             match pack::Bundle::at(&idx, hash) {
                 Ok(bundle) => bundles.push(bundle),
                 Err(err) => collector.problem(
-                    crate::source::files::display_path(&idx),
+                    Subject::Path(crate::source::files::display_path(&idx)),
                     ProblemKind::Error,
                     format!(
                         "unreadable pack, its objects are not scanned: {}",
@@ -372,7 +363,7 @@ pub fn scan(
                     Ok(id) => Some((store, id)),
                     Err(err) => {
                         collector.problem(
-                            crate::source::files::display_path(dir),
+                            Subject::Path(crate::source::files::display_path(dir)),
                             ProblemKind::Error,
                             format!("cannot list loose objects: {err}"),
                         );
@@ -417,7 +408,7 @@ pub fn scan(
             Err(err) => {
                 // Start over object by object; what was gathered is dropped.
                 collector.problem(
-                    crate::source::files::display_path(bundle.pack.path()),
+                    Subject::Path(crate::source::files::display_path(bundle.pack.path())),
                     ProblemKind::Error,
                     format!("pack traversal failed ({err}); reading its objects one by one"),
                 );
@@ -450,7 +441,7 @@ pub fn scan(
                     Ok(None) => {} // removed while we scan (gc): it is in a pack now
                     Err(err) => {
                         sink.collector.problem(
-                            format!("object {id}"),
+                            Subject::Object(id.to_owned()),
                             ProblemKind::Error,
                             format!(
                                 "corrupt loose object, not scanned: {}",
@@ -557,7 +548,7 @@ fn objects_one_by_one(bundle: &pack::Bundle, earlier: &[&pack::index::File], sin
                     Ok((kind, data)) => sink.object(kind, &id, &data),
                     Err(err) => {
                         sink.collector.problem(
-                            format!("object {id}"),
+                            Subject::Object(id.to_owned()),
                             ProblemKind::Error,
                             format!(
                                 "unreadable in {}: {err}",
@@ -590,23 +581,18 @@ fn scan_key_files(
             continue;
         }
         match repo.try_find_object(id) {
-            Ok(Some(object)) => local.scan_with(
+            // The name is only for the rules; the path comes from attribution.
+            Ok(Some(object)) => local.scan_object(
                 scanner,
                 &Blob {
-                    source: SourceKind::GitBlob,
                     path: Some(&name),
                     bytes: &object.data,
                 },
-                |f| {
-                    f.git = Some(object_provenance(&id));
-                    // The name was only needed for the rules; the path comes
-                    // from attribution.
-                    f.location.path = None;
-                },
+                GitObject::Blob(id),
             ),
             Ok(None) => {} // reported by attribution if it matters
             Err(err) => collector.problem(
-                format!("object {id}"),
+                Subject::Object(id.to_owned()),
                 ProblemKind::Error,
                 format!(
                     "unreadable blob {name}: {}",
@@ -617,9 +603,9 @@ fn scan_key_files(
     }
     // Counted once already by the traversal.
     let parts = local.into_parts();
-    collector.add_findings(parts.findings);
+    collector.add_object_hits(parts.object_hits);
     for problem in parts.problems {
-        collector.problem(problem.path, problem.kind, problem.message);
+        collector.add_problem(problem);
     }
 }
 
@@ -634,24 +620,22 @@ fn check_commit_links(repo: &gix::Repository, commits: &[CommitMeta], collector:
         .unwrap_or_default();
     for commit in commits {
         if !repo.has_object(commit.tree) {
-            let p = object_problem(
+            collector.add_problem(object_problem(
                 ProblemKind::Error,
                 &commit.tree,
                 format!("missing tree of commit {}", commit.id),
-            );
-            collector.problem(p.path, p.kind, p.message);
+            ));
         }
         if shallow.contains(&commit.id) {
             continue;
         }
         for parent in &commit.parents {
             if !repo.has_object(parent) {
-                let p = object_problem(
+                collector.add_problem(object_problem(
                     ProblemKind::Error,
                     parent,
                     format!("missing parent commit of {}", commit.id),
-                );
-                collector.problem(p.path, p.kind, p.message);
+                ));
             }
         }
     }
@@ -676,7 +660,7 @@ fn pack_indexes(objects_dir: &Path, collector: &Collector) -> Vec<PathBuf> {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
         Err(err) => {
             collector.problem(
-                crate::source::files::display_path(&pack_dir),
+                Subject::Path(crate::source::files::display_path(&pack_dir)),
                 ProblemKind::Error,
                 format!("cannot list packs: {err}"),
             );
