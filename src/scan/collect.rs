@@ -173,3 +173,50 @@ fn into_inner<T>(mutex: Mutex<T>) -> T {
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matcher::Matcher;
+    use crate::rules::RuleSet;
+
+    const LINE: &[u8] =
+        b"VAST_API_KEY=38392aa0acddf808be3f8bc7f74f69351f1992ce2f3f3b4455da3295706fb7ad\n";
+
+    fn scanner() -> Scanner {
+        Scanner::new(Matcher::new(&RuleSet::builtin()).unwrap())
+    }
+
+    fn blob(bytes: &[u8]) -> Blob<'_> {
+        Blob { path: None, bytes }
+    }
+
+    #[test]
+    fn hits_in_objects_wait_for_attribution() {
+        let (scanner, collector) = (scanner(), Collector::default());
+        let id = ObjectId::from_hex(&[b'e'; 40]).unwrap();
+        collector.scan_object(&scanner, &blob(LINE), GitObject::Blob(id));
+        let parts = collector.into_parts();
+        assert!(parts.findings.is_empty());
+        assert_eq!(parts.object_hits.len(), 1);
+        assert_eq!(parts.object_hits[0].object, GitObject::Blob(id));
+        assert_eq!(parts.object_hits[0].hit.location.line, 1);
+        assert_eq!((parts.scanned, parts.bytes), (1, LINE.len() as u64));
+    }
+
+    #[test]
+    fn known_origins_make_findings_and_only_when_there_are_hits() {
+        let (scanner, collector) = (scanner(), Collector::default());
+        collector.scan(&scanner, &blob(b"nothing here\n"), || {
+            panic!("an origin was made for a blob without findings")
+        });
+        collector.scan(&scanner, &blob(LINE), || Origin::File {
+            path: "a/.env".into(),
+        });
+        let parts = collector.into_parts();
+        assert!(parts.object_hits.is_empty());
+        assert_eq!(parts.findings.len(), 1);
+        assert_eq!(parts.findings[0].position(), "a/.env:1:14");
+        assert_eq!(parts.scanned, 2);
+    }
+}
