@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
-use vastleaks::finding::{redact_key_shapes, SourceKind};
+use vastleaks::finding::redact_key_shapes;
 use vastleaks::matcher::{is_placeholder, Matcher};
 use vastleaks::report::github::{escape_data, escape_property};
 use vastleaks::report::markdown;
@@ -206,7 +206,6 @@ proptest! {
         bytes.extend(filler(after, seed.rotate_left(17), texty_after));
 
         let findings = scanner().scan_bytes(&Blob {
-            source: SourceKind::Stdin,
             path: None,
             bytes: &bytes,
         });

@@ -8,7 +8,6 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use vastleaks::finding::SourceKind;
 use vastleaks::matcher::Matcher;
 use vastleaks::rules::RuleSet;
 use vastleaks::scan::{Blob, Scanner};
@@ -45,7 +44,6 @@ fn real_world_idioms() {
         let path = case.path.as_deref().unwrap_or(&case.file);
         let reported: BTreeSet<String> = scanner
             .scan_bytes(&Blob {
-                source: SourceKind::File,
                 path: Some(path),
                 bytes: &bytes,
             })

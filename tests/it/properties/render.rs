@@ -9,10 +9,12 @@
 use proptest::prelude::*;
 use termcolor::NoColor;
 
-use vastleaks::finding::{Finding, GitProvenance, Location, Secret, SourceKind, Suppression};
+use vastleaks::finding::{
+    BlobOrigin, CommitInfo, Finding, Location, Origin, Reach, Secret, Suppression,
+};
 use vastleaks::report::{self, Format, RenderOptions, Report, Summary};
 use vastleaks::rules::{Confidence, RuleSet};
-use vastleaks::scan::{Problem, ProblemKind};
+use vastleaks::scan::{Problem, ProblemKind, Subject};
 use vastleaks::suppress::StaleIgnore;
 use vastleaks::untrusted::{Redaction, Redactor};
 
@@ -58,6 +60,11 @@ fn with_keys(keys: &[String; 7]) -> (Secret, Planted) {
     (Secret::new(keys[0].clone()), planted)
 }
 
+/// An object id of 40 times `digit`.
+fn id(digit: char) -> gix::ObjectId {
+    gix::ObjectId::from_hex(digit.to_string().repeat(40).as_bytes()).expect("hex")
+}
+
 /// One finding of a file with git provenance, the same finding suppressed by
 /// an ignore entry, a problem, a note and a stale ignore entry.
 fn report_of(secret: Secret, p: &Planted) -> Report {
@@ -68,8 +75,6 @@ fn report_of(secret: Secret, p: &Planted) -> Report {
         fingerprint: secret.fingerprint(),
         secret,
         location: Location {
-            source: SourceKind::GitBlob,
-            path: Some(p.path.clone()),
             line: 3,
             column: 14,
             offset: 40,
@@ -77,16 +82,21 @@ fn report_of(secret: Secret, p: &Planted) -> Report {
             binary: false,
             encoding: None,
         },
-        git: Some(GitProvenance {
-            object: "b".repeat(40),
-            commit: Some("c".repeat(40)),
-            author: Some(p.author.clone()),
-            date: Some("2024-01-02T03:04:05Z".into()),
-            summary: Some(p.summary.clone()),
-            refs: vec![p.git_ref.clone()],
-            reachable: Some(true),
+        origin: Origin::GitBlob(Box::new(BlobOrigin {
+            blob: id('b'),
+            path: Some(p.path.clone()),
+            introduced_by: Some(CommitInfo {
+                id: id('c'),
+                author: Some(p.author.clone()),
+                date: Some("2024-01-02T03:04:05Z".into()),
+                summary: Some(p.summary.clone()),
+            }),
+            reach: Reach {
+                refs: vec![p.git_ref.clone()],
+                reachable: Some(true),
+            },
             at_head: Some(true),
-        }),
+        })),
         verification: None,
         suppression: None,
     };
@@ -98,11 +108,11 @@ fn report_of(secret: Secret, p: &Planted) -> Report {
     Report {
         findings: vec![finding],
         suppressed: vec![suppressed],
-        problems: vec![Problem {
-            path: p.problem_path.clone(),
-            kind: ProblemKind::Error,
-            message: p.problem_message.clone(),
-        }],
+        problems: vec![Problem::new(
+            Subject::Path(p.problem_path.clone()),
+            ProblemKind::Error,
+            p.problem_message.clone(),
+        )],
         added_suppressions: Vec::new(),
         stale_ignores: vec![StaleIgnore {
             file: p.ignore_file.clone(),

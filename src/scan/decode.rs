@@ -19,9 +19,9 @@
 use std::cell::Cell;
 use std::sync::OnceLock;
 
-use crate::finding::Finding;
+use super::{Blob, Scanner};
+use crate::finding::Hit;
 use crate::matcher::prefilter::Prefilter;
-use crate::scan::{Blob, Scanner};
 
 /// How many leading bytes decide whether a blob may be UTF-16.
 const SNIFF: usize = 8000;
@@ -57,10 +57,10 @@ thread_local! {
     static DECODING: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Findings for `blob` when it holds UTF-16 text with the keyword: those of
+/// Hits for `blob` when it holds UTF-16 text with the keyword: those of
 /// the bytes as they are plus those of each decoding, by offset. `None` when
 /// the blob is not UTF-16 (the caller scans it as usual).
-pub fn scan_utf16(scanner: &Scanner, blob: &Blob<'_>) -> Option<Vec<Finding>> {
+pub fn scan_utf16(scanner: &Scanner, blob: &Blob<'_>) -> Option<Vec<Hit>> {
     if DECODING.with(Cell::get) || !may_be_utf16(blob.bytes) {
         return None;
     }
@@ -74,7 +74,6 @@ pub fn scan_utf16(scanner: &Scanner, blob: &Blob<'_>) -> Option<Vec<Finding>> {
     for encoding in encodings {
         let decoded = decode(blob.bytes, encoding);
         let inner = Blob {
-            source: blob.source,
             path: blob.path,
             bytes: &decoded.text,
         };
@@ -315,7 +314,6 @@ mod tests {
 #[cfg(test)]
 mod scan_tests {
     use super::*;
-    use crate::finding::SourceKind;
     use crate::matcher::Matcher;
     use crate::rules::RuleSet;
 
@@ -331,10 +329,9 @@ mod scan_tests {
             .collect()
     }
 
-    fn scan(bytes: &[u8]) -> Vec<Finding> {
+    fn scan(bytes: &[u8]) -> Vec<Hit> {
         let scanner = Scanner::new(Matcher::new(&RuleSet::builtin()).unwrap());
         scanner.scan_bytes(&Blob {
-            source: SourceKind::File,
             path: Some("env.ps1"),
             bytes,
         })
