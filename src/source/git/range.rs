@@ -18,9 +18,8 @@ use anyhow::bail;
 use gix::ObjectId;
 use rayon::prelude::*;
 
-use super::{object_problem, object_provenance, tree, Range, Request};
-use crate::finding::SourceKind;
-use crate::scan::{Blob, Collector, Problem, ProblemKind, Scanner};
+use super::{object_problem, tree, Range, Request};
+use crate::scan::{Blob, Collector, GitObject, Problem, ProblemKind, Scanner, Subject};
 
 pub struct Outcome {
     /// blob -> (introducing commit, path)
@@ -79,9 +78,10 @@ pub enum Strategy {
 /// Objects in the object database per commit of the range above which
 /// reading the whole database in pack order is cheaper than diffing the
 /// range's commits. Measured on git/git (849,014 objects): the walk costs
-/// about 0.6 ms a commit, the pack-order read about 2 µs an object, on two
-/// cores, so the two cost the same near 300 objects a commit; 200 leaves a
-/// margin for the pack-order strategy's second look at trees.
+/// about 2.5 ms of CPU a commit, the pack-order read about 30 µs an object,
+/// so the two cost the same near 100 objects a commit on one core and
+/// nearer 200 on two (the walk is mostly one thread); 200 leaves the margin
+/// to the pack-order side, whose memory is the audit's.
 pub const OBJECTS_PER_COMMIT: u64 = 200;
 
 /// The environment variable that forces a strategy (`walk` or `pack`), for
@@ -141,14 +141,14 @@ pub(super) fn commits(
         match info {
             Ok(info) => commits.push(info.id),
             Err(err) => {
-                problem(Problem {
-                    path: label.clone(),
-                    kind: ProblemKind::Error,
-                    message: format!(
+                problem(Problem::new(
+                    Subject::Range(label.clone()),
+                    ProblemKind::Error,
+                    format!(
                         "history walk stopped early: {}",
                         crate::source::git::describe(&err)
                     ),
-                });
+                ));
                 break;
             }
         }
@@ -267,7 +267,7 @@ pub fn missing_objects(repo: &mut gix::Repository, range: &Range) -> anyhow::Res
     super::tune_for_random_reads(repo);
     let repo = &*repo;
     let mut missing = Vec::new();
-    let mut problem = |p: Problem| missing.extend(super::problem_object(&p));
+    let mut problem = |p: Problem| missing.extend(p.object());
     let commits = commits(repo, range, &mut problem)?;
     let hidden = indicatif::ProgressBar::hidden();
     let walked = walk(repo, range, &commits, &hidden, &mut problem);
@@ -288,7 +288,7 @@ pub fn scan(
 ) -> anyhow::Result<Outcome> {
     super::tune_for_random_reads(repo);
     let repo = &*repo;
-    let mut problem = |p: Problem| collector.problem(p.path, p.kind, p.message);
+    let mut problem = |p: Problem| collector.add_problem(p);
     let commits = commits(repo, range, &mut problem)?;
     let mut notes = Vec::new();
     if Strategy::choose(repo, commits.len()) == Strategy::Pack {
@@ -375,18 +375,13 @@ pub(super) fn read(
         messages.par_iter().for_each_init(thread_repo, |repo, id| {
             if let Ok(object) = repo.find_object(*id) {
                 let (message, _) = super::message_of(&object.data);
-                collector.scan_with(
+                collector.scan_object(
                     scanner,
                     &Blob {
-                        source: SourceKind::GitCommit,
                         path: None,
                         bytes: message,
                     },
-                    |f| {
-                        let mut git = object_provenance(id);
-                        git.commit = Some(id.to_string());
-                        f.git = Some(git);
-                    },
+                    GitObject::Commit(*id),
                 );
             }
             bar.inc(1);
@@ -403,10 +398,8 @@ fn scan_blob(
     scanner: &Scanner,
     collector: &Collector,
 ) {
-    let report = |kind, message: String| {
-        let p = object_problem(kind, &blob, message);
-        collector.problem(p.path, p.kind, p.message);
-    };
+    let report =
+        |kind, message: String| collector.add_problem(object_problem(kind, &blob, message));
     if let Some(size) = crate::source::git::size_over(repo, &blob, max_file_size) {
         return report(
             ProblemKind::Skipped,
@@ -414,14 +407,13 @@ fn scan_blob(
         );
     }
     match repo.try_find_object(blob) {
-        Ok(Some(object)) => collector.scan_with(
+        Ok(Some(object)) => collector.scan_object(
             scanner,
             &Blob {
-                source: SourceKind::GitBlob,
                 path: Some(path),
                 bytes: &object.data,
             },
-            |f| f.git = Some(object_provenance(&blob)),
+            GitObject::Blob(blob),
         ),
         Ok(None) => report(
             ProblemKind::Error,

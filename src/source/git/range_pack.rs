@@ -18,7 +18,8 @@
 //!    what [`super::range`]'s diff decides. Only trees that contain a
 //!    candidate are read (known from the links when the candidates are all
 //!    missing objects, the common case of a clean history; otherwise every
-//!    tree of the range is read once, still fewer reads than the walk's).
+//!    tree of the range is read once by id, still fewer reads than the
+//!    walk's).
 //! 4. Scan the introduced candidates by id under the path that introduced
 //!    them, and the range's commit messages, as the walk does.
 //!
@@ -30,15 +31,14 @@
 //! gives the objects read instead.
 
 use std::collections::{HashMap, HashSet};
-use std::rc::Rc;
 
 use gix::ObjectId;
 
 use super::audit;
 use super::range::{self, Outcome};
-use super::{object_problem, problem_object, Range, Request};
-use crate::finding::SourceKind;
-use crate::scan::{Collector, ProblemKind, Scanner};
+use super::tree::Containment;
+use super::{object_problem, Range, Request};
+use crate::scan::{Collector, GitObject, Problem, ProblemKind, Scanner};
 
 /// What [`scan`] did.
 pub enum Scanned {
@@ -75,23 +75,14 @@ pub fn scan(
     let parts = local.into_parts();
 
     let missing: HashSet<ObjectId> = pass.missing.iter().map(|(o, _)| *o).collect();
-    let mut found = HashSet::new();
-    for finding in &parts.findings {
-        if finding.location.source != SourceKind::GitBlob {
-            continue;
-        }
-        let id = finding
-            .git
-            .as_ref()
-            .and_then(|g| ObjectId::from_hex(g.object.as_bytes()).ok());
-        match id {
-            Some(id) => found.insert(id),
-            None => return Ok(Scanned::Walk("a finding without its object".into())),
-        };
-    }
+    let mut found: HashSet<ObjectId> = (parts.object_hits.iter())
+        .filter_map(|hit| match hit.object {
+            GitObject::Blob(id) => Some(id),
+            _ => None,
+        })
+        .collect();
     for problem in &parts.problems {
-        let object = problem_object(problem);
-        match (problem.kind, object) {
+        match (problem.kind, problem.object()) {
             (ProblemKind::Skipped, Some(id)) => {
                 let blob = repo
                     .find_header(id)
@@ -126,85 +117,87 @@ pub fn scan(
         }
         _ => None,
     };
-    let mut targets = found;
-    targets.extend(missing);
+    let mut targets: Vec<ObjectId> = found.into_iter().chain(missing.iter().copied()).collect();
+    targets.sort();
+    targets.dedup();
+    let mut containment = Containment::new(repo, &targets);
+    if let Some((links, trees)) = only {
+        // A missing object named as a tree is read (and reported) too.
+        containment = containment.skipping(move |tree| {
+            !missing.contains(tree) && links.position(tree).is_none_or(|p| !trees.contains(&p))
+        });
+    }
 
     let bar = audit::progress_bar_of(request.progress, commits.len() as u64, "commits");
-    let mut finder = Finder {
-        repo,
-        targets,
-        only,
-        memo: HashMap::new(),
-        empty: Rc::new(Vec::new()),
-    };
     let label = range.label();
     let mut introduced: HashMap<ObjectId, (ObjectId, String)> = HashMap::new();
     let mut order = Vec::new();
     let mut messages = Vec::new();
     let mut parentless = 0;
+    let mut damage: Option<Problem> = None;
     for id in commits {
         bar.inc(1);
         let commit = match repo.find_commit(*id) {
             Ok(commit) => commit,
             Err(err) => {
-                let p = object_problem(
+                collector.add_problem(object_problem(
                     ProblemKind::Error,
                     id,
                     format!("unreadable commit in {label}: {}", super::describe(&err)),
-                );
-                collector.problem(p.path, p.kind, p.message);
+                ));
                 continue;
             }
         };
         messages.push(*id);
         let Ok(tree) = commit.tree_id().map(|t| t.detach()) else {
-            let p = object_problem(ProblemKind::Error, id, "commit without a readable tree");
-            collector.problem(p.path, p.kind, p.message);
+            collector.add_problem(object_problem(
+                ProblemKind::Error,
+                id,
+                "commit without a readable tree",
+            ));
             continue;
         };
         let (parent_trees, shallow) = range::parent_trees(repo, &commit);
         parentless += usize::from(shallow);
-        let hits = match finder.hits(tree) {
-            Ok(hits) => hits,
-            Err(why) => return Ok(Scanned::Walk(why)),
+        let mut note = |p: Problem| {
+            damage.get_or_insert(p);
         };
+        let hits = containment.hits(tree, id, &mut note);
         if hits.is_empty() {
             continue;
         }
-        let mut before = Vec::new();
-        for parent in parent_trees {
-            match parent.map(|tree| finder.hits(tree)).transpose() {
-                Ok(hits) => before.push(hits),
-                Err(why) => return Ok(Scanned::Walk(why)),
-            }
-        }
-        for (blob, path) in hits.iter() {
-            // New at this path against every parent (see range::walk).
+        let before: Vec<_> = (parent_trees.into_iter())
+            .map(|parent| parent.map(|tree| containment.hits(tree, id, &mut note)))
+            .collect();
+        for (target, path) in hits.iter() {
+            // New at this path against every parent (as the walk's diff).
             let new = before.iter().all(|parent| {
-                parent
-                    .as_ref()
-                    .is_none_or(|hits| !hits.iter().any(|(b, p)| b == blob && p == path))
+                (parent.as_ref())
+                    .is_none_or(|hits| !hits.iter().any(|(t, p)| t == target && p == path))
             });
             if new {
-                introduced.entry(*blob).or_insert_with(|| {
-                    order.push(*blob);
+                let blob = targets[*target as usize];
+                introduced.entry(blob).or_insert_with(|| {
+                    order.push(blob);
                     (*id, path.clone())
                 });
             }
         }
     }
     bar.finish_and_clear();
+    if damage.is_some() {
+        // The walk reports damage in its own words, with its paths.
+        return Ok(Scanned::Walk("a tree of the range cannot be read".into()));
+    }
 
     // What the pass read counts as scanned; the second look at the
     // introduced candidates (with their paths) does not.
-    super::merge_into(
-        collector,
-        crate::scan::ScanParts {
-            findings: Vec::new(),
-            problems: Vec::new(),
-            ..parts
-        },
-    );
+    collector.merge(crate::scan::ScanParts {
+        findings: Vec::new(),
+        object_hits: Vec::new(),
+        problems: Vec::new(),
+        ..parts
+    });
     let blobs: Vec<(ObjectId, ObjectId, &str)> = order
         .iter()
         .filter_map(|blob| {
@@ -221,10 +214,11 @@ pub fn scan(
     range::read(repo, &blobs, &messages, request, scanner, &again, &bar)?;
     bar.finish_and_clear();
     let again = again.into_parts();
-    collector.add_findings(again.findings);
-    for problem in again.problems {
-        collector.problem(problem.path, problem.kind, problem.message);
-    }
+    collector.merge(crate::scan::ScanParts {
+        scanned: 0,
+        bytes: 0,
+        ..again
+    });
 
     let mut notes = Vec::new();
     if parentless > 0 {
@@ -261,65 +255,4 @@ fn above(seeds: Vec<u32>, edges: &mut [(u32, u32)]) -> HashSet<u32> {
         );
     }
     seen
-}
-
-/// Candidate blobs in a tree, with their paths, depth first in entry order
-/// (the order the walk's diff visits them). Memoised per tree.
-struct Finder<'r> {
-    repo: &'r gix::Repository,
-    targets: HashSet<ObjectId>,
-    /// When known: the only trees that can hold a target.
-    only: Option<(&'r audit::Links, HashSet<u32>)>,
-    memo: HashMap<ObjectId, Rc<Vec<(ObjectId, String)>>>,
-    empty: Rc<Vec<(ObjectId, String)>>,
-}
-
-type Hits = Rc<Vec<(ObjectId, String)>>;
-
-impl Finder<'_> {
-    /// `Err` (why) when the tree cannot be read or names a missing tree:
-    /// the walk reports such damage in its own words.
-    fn hits(&mut self, tree: ObjectId) -> Result<Hits, String> {
-        let outside = |(links, trees): &(&audit::Links, HashSet<u32>)| {
-            links.position(&tree).is_none_or(|p| !trees.contains(&p))
-        };
-        if self.only.as_ref().is_some_and(outside)
-            || tree == ObjectId::empty_tree(self.repo.object_hash())
-        {
-            return Ok(self.empty.clone());
-        }
-        if let Some(hits) = self.memo.get(&tree) {
-            return Ok(hits.clone());
-        }
-        let data = match self.repo.try_find_object(tree) {
-            Ok(Some(object)) => object.detach().data,
-            _ => return Err(format!("tree {tree} cannot be read")),
-        };
-        let mut out = Vec::new();
-        for entry in gix::objs::TreeRefIter::from_bytes(&data, self.repo.object_hash()) {
-            let Ok(entry) = entry else {
-                return Err(format!("tree {tree} is corrupt"));
-            };
-            let id = entry.oid.to_owned();
-            if entry.mode.is_tree() {
-                if self.targets.contains(&id) {
-                    return Err(format!("tree {tree} names a missing tree"));
-                }
-                let sub = self.hits(id)?;
-                if !sub.is_empty() {
-                    let name = String::from_utf8_lossy(entry.filename);
-                    out.extend(sub.iter().map(|(b, p)| (*b, format!("{name}/{p}"))));
-                }
-            } else if entry.mode.is_blob_or_symlink() && self.targets.contains(&id) {
-                out.push((id, String::from_utf8_lossy(entry.filename).into_owned()));
-            }
-        }
-        let hits = if out.is_empty() {
-            self.empty.clone()
-        } else {
-            Rc::new(out)
-        };
-        self.memo.insert(tree, hits.clone());
-        Ok(hits)
-    }
 }
