@@ -67,7 +67,7 @@ findings() {
     python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["findings"], sort_keys=True))' "$1"
 }
 
-echo "== $(git --git-dir="$(git -C "$repo" rev-parse --git-dir 2>/dev/null || echo "$repo")" count-objects -v | grep in-pack) in $repo"
+echo "== $repo: $(git -C "$repo" count-objects -v | grep -E '^(count|in-pack):' | tr '\n' ' ')"
 measure "audit (scan --git)" "" --git
 for n in $ranges; do
     commits=$(git -C "$repo" rev-list --count "HEAD~$n..HEAD")
