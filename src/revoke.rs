@@ -14,11 +14,10 @@ use reqwest::Method;
 use serde::Serialize;
 
 use crate::finding::{Fingerprint, Secret, Verification, VerifyStatus};
+use crate::key::is_key_shape;
+use crate::vast_api::{key_path, LIST_KEYS, MANAGE_KEYS_URL};
 use crate::verify::Verifier;
 
-/// Where to revoke by hand.
-pub const MANAGE_KEYS_URL: &str = "https://cloud.vast.ai/manage-keys/";
-pub const LIST_KEYS: &str = "api/v0/auth/apikeys/";
 /// The API allows about one key call per 1-2 s per token.
 pub const DELETE_INTERVAL: Duration = Duration::from_secs(2);
 
@@ -189,7 +188,7 @@ impl<'a> Revoker<'a> {
                 std::thread::sleep(DELETE_INTERVAL - since);
             }
         }
-        let path = format!("{LIST_KEYS}{key_id}/");
+        let path = key_path(key_id);
         let answer = self.verifier.client().send(Method::DELETE, &path, secret);
         self.last_delete = Some(Instant::now());
         let record = |outcome, detail: String| {
@@ -274,7 +273,7 @@ fn parse_key_list(body: &[u8]) -> Option<Vec<KeyEntryRaw>> {
                 value: ["key", "api_key", "apikey"]
                     .iter()
                     .find_map(|f| entry.get(f).and_then(|v| v.as_str()))
-                    .filter(|v| is_full_key(v))
+                    .filter(|v| is_key_shape(v.as_bytes()))
                     .map(str::to_string),
             })
         })
@@ -289,16 +288,12 @@ struct KeyEntryRaw {
     value: Option<String>,
 }
 
-fn is_full_key(text: &str) -> bool {
-    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 fn mark_values(raw: Vec<KeyEntryRaw>, secret: &Secret) -> Vec<KeyEntry> {
     raw.into_iter()
         .map(|e| KeyEntry {
             id: e.id,
             user_id: e.user_id,
-            value_matches: e.value.map(|v| v.eq_ignore_ascii_case(secret.expose())),
+            value_matches: e.value.map(|v| v == secret.expose()),
         })
         .collect()
 }
@@ -347,5 +342,22 @@ mod tests {
         );
         assert!(parse_key_list(b"{\"apikeys\": [{\"id\": \"x\"}]}").is_none());
         assert!(parse_key_list(b"<html>").is_none());
+    }
+
+    /// Keys are case-sensitive lowercase hex: an entry holding the leaked
+    /// key in uppercase is some other value, and must not pick the key id to
+    /// delete (the list check compared case-insensitively and accepted any
+    /// hex case as a key).
+    #[test]
+    fn uppercase_value_is_not_the_leaked_key() {
+        let key = Secret::new("38392aa0acddf808be3f8bc7f74f69351f1992ce2f3f3b4455da3295706fb7ad");
+        let list = format!(
+            r#"{{"apikeys": [{{"id": 1, "key": "{}"}}, {{"id": 2, "key": "{}"}}]}}"#,
+            key.expose().to_ascii_uppercase(),
+            "cd".repeat(32)
+        );
+        let entries = mark_values(parse_key_list(list.as_bytes()).unwrap(), &key);
+        assert_ne!(entries[0].value_matches, Some(true));
+        assert_eq!(entries[1].value_matches, Some(false));
     }
 }

@@ -15,6 +15,8 @@ use crate::finding::{Finding, VerifyStatus};
 use crate::scan::ProblemKind;
 use crate::suppress::IGNORE_FILE_NAME;
 use crate::untrusted::Redaction;
+use crate::vast_api::manage_keys_url;
+use crate::wording::short;
 
 pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) -> io::Result<()> {
     for finding in &report.findings {
@@ -150,17 +152,17 @@ fn message(finding: &Finding, redaction: Redaction) -> String {
     }
     let revoke = match finding.verification.as_ref().map(|v| v.status) {
         Some(VerifyStatus::Revoked) => "The key no longer works; remove it",
-        _ => "Revoke it at https://cloud.vast.ai/manage-keys/ (or `vastleaks revoke`), then remove it",
+        _ => concat!(
+            "Revoke it at ",
+            manage_keys_url!(),
+            " (or `vastleaks revoke`), then remove it"
+        ),
     };
     text.push_str(&format!(
         " {revoke} (rewrite history if it was committed), or accept it by adding {} to {IGNORE_FILE_NAME} or `vastleaks:allow` on the line.",
         finding.fingerprint
     ));
     text
-}
-
-fn short(id: &str) -> &str {
-    &id[..id.len().min(12)]
 }
 
 /// Escapes a workflow-command message (the part after `::`): the runner's

@@ -7,6 +7,7 @@ use termcolor::{Color, ColorSpec, WriteColor};
 use super::{RenderOptions, Report};
 use crate::finding::{Finding, VerifyStatus};
 use crate::untrusted;
+use crate::wording::short;
 
 pub fn write(
     report: &Report,
@@ -106,8 +107,4 @@ fn write_finding(
         writeln!(out, "        {reach}{head}")?;
     }
     Ok(())
-}
-
-fn short(id: &str) -> &str {
-    &id[..id.len().min(12)]
 }
