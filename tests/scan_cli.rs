@@ -637,14 +637,18 @@ fn extra_rules_file_adds_rules_and_failing_examples_fail_check() {
     let (json, code, _) = scan_json(dir.path(), &["--rules", "extra.toml", "x.cfg"]);
     assert_eq!(code, 1);
     assert_eq!(json["findings"][0]["rule"], "team.vast-secret-json");
+    // The failure names the example by number: its text holds a key, and a
+    // rule file may come from the scanned repository.
     vastleaks()
         .current_dir(dir.path())
         .args(["rules", "check", "--rules", "extra.toml"])
         .assert()
         .code(1)
-        .stdout(predicate::str::contains(
-            "negative example matched by vast.env-assignment",
-        ));
+        .stdout(
+            predicate::str::contains("negative example 1 matched by vast.env-assignment")
+                .and(predicate::str::contains(KEY_B).not())
+                .and(predicate::str::contains(&KEY_B[..8]).not()),
+        );
 }
 
 /// A rule file from the scanned repository is hostile input: a refusal names
@@ -774,6 +778,34 @@ fn rules_file_examples_run_at_load() {
     );
     let (_, code, stderr) = scan_json(dir.path(), &["--rules", "team.toml", "a.env"]);
     assert_eq!(code, 0, "{stderr}");
+}
+
+/// `rules list` shows a rule file's names and descriptions like any other
+/// untrusted text: keys redacted, control characters escaped.
+#[test]
+fn rules_list_shows_rule_file_text_as_untrusted() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "team.toml",
+        format!("[[rule]]\nid = \"team.x\"\nname = \"n \\u001b]0;owned\\u0007\"\ndescription = \"see {KEY_C}\"\nconfidence = \"high\"\npattern = '(?i:vast)_x={{KEY}}'\n"),
+    );
+    let output = vastleaks()
+        .current_dir(dir.path())
+        .args(["rules", "list", "--rules", "team.toml"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("team.x"), "{stdout}");
+    assert!(
+        !stdout.contains(KEY_C) && stdout.contains("97a1...40c5"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains('\u{1b}') && stdout.contains("\\x1b]0;owned"),
+        "{stdout}"
+    );
 }
 
 #[test]
