@@ -1,6 +1,7 @@
 //! What the Vast API is, in one place: where it lives, the endpoints the
 //! scanner calls, where a person revokes a key by hand, and what its answers
-//! mean (the facts are collected in the team's vast-api.md notes, §3-§5).
+//! mean (who-am-I, the key list, a delete). The facts are collected in the
+//! team's vast-api.md notes, §3-§5.
 //!
 //! The transport (timeouts, retries, redirects, the bearer header) is
 //! [`crate::verify::api`]'s job; this module only knows the API's contract,
@@ -9,6 +10,7 @@
 use std::fmt::Display;
 
 use crate::finding::{UnknownReason, Verification, VerifyStatus};
+use crate::key::{is_key_shape, Secret};
 
 /// The production API base (the official CLI's `VAST_URL` default).
 pub const DEFAULT_API_URL: &str = "https://console.vast.ai";
@@ -177,6 +179,67 @@ pub fn classify_current(
     }
 }
 
+/// What a `DELETE` of one key ([`key_path`]) answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeleteAnswer {
+    /// Any 2xx (the body is a JSON string or `{"success": true}`): gone now.
+    Deleted,
+    /// 403: the key id belongs to another user.
+    OtherUser,
+    /// 401: no `user_write` permission, or two-factor authentication demanded.
+    NotPermitted,
+    /// 404: no such key id (maybe deleted already).
+    NotFound,
+    Unexpected(u16),
+}
+
+pub fn classify_delete(status: u16) -> DeleteAnswer {
+    match status {
+        200..=299 => DeleteAnswer::Deleted,
+        403 => DeleteAnswer::OtherUser,
+        401 => DeleteAnswer::NotPermitted,
+        404 => DeleteAnswer::NotFound,
+        status => DeleteAnswer::Unexpected(status),
+    }
+}
+
+/// One entry of the account's key list ([`LIST_KEYS`]), as far as revoking
+/// needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyListEntry {
+    pub id: i64,
+    pub user_id: Option<i64>,
+    /// `Some(equal)` when the entry carries a full key value: whether it is
+    /// `leaked`. The value itself is not kept.
+    pub value_matches: Option<bool>,
+}
+
+/// Parses the key list, `{"apikeys": [...]}` or a bare list (current docs
+/// show no key values in it, older ones did: both are handled). A value
+/// counts only if it has the key shape, and is compared with `leaked`
+/// exactly (keys are case-sensitive). `None` when the answer has another
+/// format.
+pub fn parse_key_list(body: &[u8], leaked: &Secret) -> Option<Vec<KeyListEntry>> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let list = match &value {
+        serde_json::Value::Array(list) => list,
+        other => other.get("apikeys")?.as_array()?,
+    };
+    list.iter()
+        .map(|entry| {
+            Some(KeyListEntry {
+                id: entry.get("id")?.as_i64()?,
+                user_id: entry.get("user_id").and_then(|u| u.as_i64()),
+                value_matches: ["key", "api_key", "apikey"]
+                    .iter()
+                    .find_map(|f| entry.get(f).and_then(|v| v.as_str()))
+                    .filter(|v| is_key_shape(v.as_bytes()))
+                    .map(|v| v == leaked.expose()),
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,5 +307,53 @@ mod tests {
     fn paths() {
         assert_eq!(key_path(7), "api/v0/auth/apikeys/7/");
         assert!(MANAGE_KEYS_URL.starts_with("https://"));
+    }
+
+    #[test]
+    fn delete_answers() {
+        assert_eq!(classify_delete(200), DeleteAnswer::Deleted);
+        assert_eq!(classify_delete(204), DeleteAnswer::Deleted);
+        assert_eq!(classify_delete(403), DeleteAnswer::OtherUser);
+        assert_eq!(classify_delete(401), DeleteAnswer::NotPermitted);
+        assert_eq!(classify_delete(404), DeleteAnswer::NotFound);
+        assert_eq!(classify_delete(500), DeleteAnswer::Unexpected(500));
+    }
+
+    #[test]
+    fn key_lists_with_and_without_values() {
+        let key = Secret::new("ab".repeat(32));
+        let with = format!(
+            r#"{{"apikeys": [{{"id": 1, "user_id": 5, "key": "{}"}}, {{"id": 2, "key": "{}"}}]}}"#,
+            "cd".repeat(32),
+            key.expose()
+        );
+        let entries = parse_key_list(with.as_bytes(), &key).unwrap();
+        assert_eq!(entries[0].value_matches, Some(false));
+        assert_eq!(entries[1].value_matches, Some(true));
+        let without = r#"{"apikeys": [{"id": 1, "user_id": 5, "rights": null}]}"#;
+        let entries = parse_key_list(without.as_bytes(), &key).unwrap();
+        assert_eq!(
+            (entries[0].id, entries[0].user_id, entries[0].value_matches),
+            (1, Some(5), None)
+        );
+        assert!(parse_key_list(b"{\"apikeys\": [{\"id\": \"x\"}]}", &key).is_none());
+        assert!(parse_key_list(b"<html>", &key).is_none());
+    }
+
+    /// Keys are case-sensitive lowercase hex: an entry holding the leaked
+    /// key in uppercase is some other value, and must not pick the key id to
+    /// delete (the list check compared case-insensitively and accepted any
+    /// hex case as a key).
+    #[test]
+    fn uppercase_value_is_not_the_leaked_key() {
+        let key = Secret::new("38392aa0acddf808be3f8bc7f74f69351f1992ce2f3f3b4455da3295706fb7ad");
+        let list = format!(
+            r#"{{"apikeys": [{{"id": 1, "key": "{}"}}, {{"id": 2, "key": "{}"}}]}}"#,
+            key.expose().to_ascii_uppercase(),
+            "cd".repeat(32)
+        );
+        let entries = parse_key_list(list.as_bytes(), &key).unwrap();
+        assert_ne!(entries[0].value_matches, Some(true));
+        assert_eq!(entries[1].value_matches, Some(false));
     }
 }

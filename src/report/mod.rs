@@ -2,7 +2,7 @@
 //!
 //! Keys are redacted as `--redact` says (partially by default, not at all
 //! with `--show-secrets`); the choice is made once, carried by
-//! [`RenderOptions::redaction`] to [`crate::finding::Secret::display`].
+//! [`RenderOptions::redaction`] to [`crate::key::Secret::display`].
 
 use std::io::{self};
 
