@@ -2,11 +2,12 @@
 //! its fingerprint, the forms it may be shown in, and which key-shaped values
 //! are placeholders rather than keys.
 //!
-//! The shape is the fact everything else is built on (docs/vast-api.md §1 in
-//! the team's notes: every key seen in public code is exactly 64 lowercase
-//! hex digits, no prefix). Keys are case-sensitive, so an uppercase run is
-//! not a key: every module that needs to ask "is this a key?" asks here, so
-//! that no check is looser than another.
+//! The shape is the fact everything else is built on (README, "What counts
+//! as a Vast key": the docs never state a format, and every key seen in
+//! public code is exactly 64 lowercase hex digits, no prefix). Keys are
+//! case-sensitive, so an uppercase run is not a key: every module that needs
+//! to ask "is this a key?" asks here, so that no check is looser than
+//! another.
 //!
 //! The bottom layer: imports nothing from the crate.
 

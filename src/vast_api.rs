@@ -1,7 +1,8 @@
 //! What the Vast API is, in one place: where it lives, the endpoints the
 //! scanner calls, where a person revokes a key by hand, and what its answers
-//! mean (who-am-I, the key list, a delete). The facts are collected in the
-//! team's vast-api.md notes, §3-§5.
+//! mean (who-am-I, the key list, a delete), as the public Vast docs and the
+//! official `vastai` CLI describe them; the README's `--verify` and `revoke`
+//! sections say what users see of it.
 //!
 //! The transport (timeouts, retries, redirects, the bearer header) is
 //! [`crate::verify::api`]'s job; this module only knows the API's contract,

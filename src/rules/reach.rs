@@ -82,14 +82,14 @@ pub fn reach(pattern: &str) -> Option<Reach> {
             }
             State::Fail => {}
             State::ByteRange { trans } => {
-                for byte in trans.start..=trans.end {
-                    push(&mut queue, trans.next, word.step(k, byte));
+                for k in word.steps(k, trans.start, trans.end) {
+                    push(&mut queue, trans.next, k);
                 }
             }
             State::Sparse(sparse) => {
                 for trans in sparse.transitions.iter() {
-                    for byte in trans.start..=trans.end {
-                        push(&mut queue, trans.next, word.step(k, byte));
+                    for k in word.steps(k, trans.start, trans.end) {
+                        push(&mut queue, trans.next, k);
                     }
                 }
             }
@@ -156,6 +156,10 @@ pub fn check_content_rule(
 struct Word {
     /// `next[k][byte]`.
     next: Vec<[u8; 256]>,
+    /// The bytes of the word, in both cases: every other byte leads back to
+    /// 0, so a byte range is followed in at most 1 + this many steps, not
+    /// one per byte (a hostile rule file may hold a huge pattern).
+    letters: Vec<u8>,
 }
 
 impl Word {
@@ -176,7 +180,27 @@ impl Word {
                 row
             })
             .collect();
-        Word { next }
+        let mut letters: Vec<u8> = word
+            .iter()
+            .flat_map(|b| [b.to_ascii_lowercase(), b.to_ascii_uppercase()])
+            .collect();
+        letters.sort_unstable();
+        letters.dedup();
+        Word { next, letters }
+    }
+
+    /// The states reached from `k` on the bytes `start..=end`.
+    fn steps(&self, k: usize, start: u8, end: u8) -> impl Iterator<Item = usize> + '_ {
+        let inside = self
+            .letters
+            .iter()
+            .filter(move |&&b| (start..=end).contains(&b));
+        let others = usize::from(end - start) + 1 > inside.clone().count();
+        let other = if k == self.len() { k } else { 0 };
+        others
+            .then_some(other)
+            .into_iter()
+            .chain(inside.map(move |&b| self.step(k, b)))
     }
 
     fn len(&self) -> usize {
@@ -218,6 +242,8 @@ mod tests {
         // Overlap with a partial word: "vavast" contains it.
         assert_eq!(of("vavast"), AlwaysHasKeyword);
         assert_eq!(of("[^\\x00-\\xff]"), NeverMatches);
+        assert_eq!(of("(?s)vast.{0,3000}?t=[0-9a-f]{64}"), AlwaysHasKeyword);
+        assert_eq!(of("(?s).{0,3000}?t=[0-9a-f]{64}"), CanLackKeyword);
     }
 
     #[test]
