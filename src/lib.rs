@@ -8,7 +8,6 @@ pub mod ci;
 pub mod cli;
 pub mod commands;
 pub mod config_file;
-pub mod decode;
 pub mod finding;
 pub mod gitcli;
 pub mod key;

@@ -10,7 +10,7 @@ use super::scan::{collect, load_scan_rules, redacting, write_diagnostics, write_
 use super::Exit;
 use crate::cli::RevokeArgs;
 use crate::finding::{
-    redact_key_shapes, Finding, Fingerprint, Location, Secret, SourceKind, VerifyStatus,
+    redact_key_shapes, Finding, Fingerprint, Location, Origin, Secret, VerifyStatus,
 };
 use crate::report::{Format, Report, Summary};
 use crate::revoke::{Action, AuditRecord, Outcome, Revoker};
@@ -365,8 +365,6 @@ fn keys_from_stdin() -> anyhow::Result<Report> {
             fingerprint: secret.fingerprint(),
             secret,
             location: Location {
-                source: SourceKind::Stdin,
-                path: None,
                 line: index + 1,
                 column: 1,
                 offset: 0,
@@ -374,7 +372,7 @@ fn keys_from_stdin() -> anyhow::Result<Report> {
                 binary: false,
                 encoding: None,
             },
-            git: None,
+            origin: Origin::Stdin,
             verification: None,
             suppression: None,
         });

@@ -15,7 +15,7 @@ use crate::outcome;
 use crate::report::{self, Format, RenderOptions, Report, Summary};
 use crate::report_file::ReportFile;
 use crate::rules::RuleSet;
-use crate::scan::{Collector, ProblemKind, Scanner};
+use crate::scan::{Collector, ProblemKind, Scanner, Subject};
 use crate::source;
 use crate::suppress::{Suppressions, IGNORE_FILE_NAME};
 use crate::untrusted::{self, Redactor};
@@ -340,11 +340,11 @@ fn load_suppressions(
             }
             Err(err) => {
                 // The ignore file of the scanned tree: report it and scan on.
-                problems.push(crate::scan::Problem {
-                    path: source::files::display_path(file),
-                    kind: ProblemKind::Error,
-                    message: format!("ignore file not used: {err}"),
-                });
+                problems.push(crate::scan::Problem::new(
+                    Subject::ConfigFile(source::files::display_path(file)),
+                    ProblemKind::Error,
+                    format!("ignore file not used: {err}"),
+                ));
                 continue;
             }
         };
@@ -360,11 +360,11 @@ fn load_suppressions(
                 }
             }
             Ok(None) => {}
-            Err(err) => problems.push(crate::scan::Problem {
-                path: format!("HEAD:{IGNORE_FILE_NAME}"),
-                kind: ProblemKind::Error,
-                message: format!("ignore file not used: {err:#}"),
-            }),
+            Err(err) => problems.push(crate::scan::Problem::new(
+                Subject::ConfigFile(format!("HEAD:{IGNORE_FILE_NAME}")),
+                ProblemKind::Error,
+                format!("ignore file not used: {err:#}"),
+            )),
         }
     }
     if let Some(baseline) = &args.baseline {
@@ -406,10 +406,12 @@ fn base_suppressions(
     Ok(base)
 }
 
+/// A full object id shortened ([`crate::wording::short`]); any other
+/// revision (a ref name) as given.
 fn short_rev(rev: &str) -> &str {
     let is_id = rev.len() >= 40 && rev.bytes().all(|b| b.is_ascii_hexdigit());
     if is_id {
-        &rev[..12]
+        crate::wording::short(rev)
     } else {
         rev
     }
@@ -417,11 +419,14 @@ fn short_rev(rev: &str) -> &str {
 
 /// A malformed ignore line, as a problem (a configuration error: exit 2).
 fn ignore_line_problem(err: crate::suppress::IgnoreFileError) -> crate::scan::Problem {
-    crate::scan::Problem {
-        path: format!("{}:{}", err.file, err.line),
-        kind: ProblemKind::Error,
-        message: format!("ignore entry skipped: {}", err.message),
-    }
+    crate::scan::Problem::new(
+        Subject::IgnoreEntry {
+            file: err.file,
+            line: err.line,
+        },
+        ProblemKind::Error,
+        format!("ignore entry skipped: {}", err.message),
+    )
 }
 
 /// The git scan the arguments ask for, if any: `--git` (optionally with
@@ -583,7 +588,7 @@ pub fn write_problems(
         writeln!(
             err,
             "vastleaks: {what}: {}: {}",
-            untrusted::escape_controls(&problem.path),
+            untrusted::escape_controls(&problem.subject.to_string()),
             untrusted::escape_controls(&problem.message)
         )?;
     }
@@ -601,7 +606,7 @@ fn write_commit_blocked(
     let mut files: Vec<&str> = report
         .findings
         .iter()
-        .filter_map(|f| f.location.path.as_deref())
+        .filter_map(|f| f.origin.path())
         .collect();
     files.sort_unstable();
     files.dedup();

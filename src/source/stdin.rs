@@ -11,10 +11,10 @@ use std::io::Write;
 use anyhow::bail;
 
 use crate::cli::ScanArgs;
-use crate::finding::{Finding, SourceKind};
+use crate::finding::{Finding, Origin};
 use crate::report::{self, Format, RenderOptions, Report};
 use crate::rules::RuleSet;
-use crate::scan::{Collector, ProblemKind, Scanner, StreamOptions};
+use crate::scan::{Collector, ProblemKind, Scanner, StreamOptions, Subject};
 use crate::suppress::Suppressions;
 
 /// Scans all of standard input, calling `on_findings` with each batch of
@@ -29,14 +29,14 @@ pub fn scan(
     let outcome = collector.scan_stream(
         scanner,
         &mut reader,
-        (SourceKind::Stdin, None),
+        &Origin::Stdin,
         StreamOptions::default(),
         on_findings,
     );
     match outcome.error {
         Some(err) if outcome.bytes == 0 => bail!("cannot read standard input: {err}"),
         Some(err) => collector.problem(
-            "<stdin>",
+            Subject::Stdin,
             ProblemKind::Error,
             format!(
                 "cannot read past byte {}: {err}; what came before was scanned",
