@@ -52,6 +52,17 @@ pub fn partial(key: &str) -> String {
     format!("{head}...{tail}")
 }
 
+/// Decodes base64 that should hold a key (a Kubernetes Secret's `data:`
+/// field); `None` unless it decodes to exactly a key (most 88-character
+/// base64 runs are something else).
+pub fn decode_base64(encoded: &[u8]) -> Option<String> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()?;
+    is_key_shape(&bytes).then(|| String::from_utf8_lossy(&bytes).into_owned())
+}
+
 /// How much of a key output may show: one decision, made from the command
 /// line (`--redact`, `--show-secrets`) and carried by every renderer and by
 /// the output redactor (`crate::untrusted::Redactor`).
@@ -229,6 +240,17 @@ mod tests {
         let pattern = regex::Regex::new(&format!("^{KEY_REGEX}$")).unwrap();
         assert!(pattern.is_match(KEY));
         assert!(!pattern.is_match(&KEY.to_ascii_uppercase()));
+    }
+
+    #[test]
+    fn base64_decodes_to_keys_only() {
+        use base64::Engine;
+        let encode = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
+        assert_eq!(decode_base64(encode(KEY).as_bytes()).as_deref(), Some(KEY));
+        let upper = encode(&KEY.to_ascii_uppercase());
+        assert_eq!(decode_base64(upper.as_bytes()), None);
+        assert_eq!(decode_base64(encode(&KEY[..63]).as_bytes()), None);
+        assert_eq!(decode_base64(b"not base64!"), None);
     }
 
     #[test]

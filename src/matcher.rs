@@ -13,10 +13,7 @@ use std::sync::OnceLock;
 use regex_automata::meta::Regex;
 use regex_automata::Input;
 
-use crate::key::is_key_shape;
-/// Re-exported for the property tests and fuzz targets, which name it here;
-/// the test itself belongs to [`crate::key`].
-pub use crate::key::is_placeholder;
+use crate::key::{decode_base64, is_placeholder};
 use crate::rules::{compile, Rule, RuleSet};
 
 mod examples;
@@ -231,7 +228,7 @@ impl Matcher {
             };
             let key = key.range();
             let decoded = if self.rules[index].base64 {
-                match decode_base64_key(&haystack[key.clone()]) {
+                match decode_base64(&haystack[key.clone()]) {
                     Some(decoded) => Some(decoded),
                     None => continue,
                 }
@@ -296,16 +293,6 @@ fn line_around(haystack: &[u8], offset: usize) -> Range<usize> {
 
 /// How far [`line_around`] looks.
 const LINE_REACH: usize = 512;
-
-/// Decodes base64 that should hold a key; `None` unless it decodes to exactly
-/// 64 lowercase hex digits (most 88-character base64 runs are something else).
-fn decode_base64_key(encoded: &[u8]) -> Option<String> {
-    use base64::Engine;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(encoded)
-        .ok()?;
-    is_key_shape(&bytes).then(|| String::from_utf8_lossy(&bytes).into_owned())
-}
 
 #[cfg(test)]
 mod tests {
