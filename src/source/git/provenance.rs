@@ -1,7 +1,8 @@
-//! Attribution, done after the scan and only for objects that had findings:
+//! Attribution, done after the scan and only for objects that had hits:
 //! which commit first introduced a blob and at which path, who wrote it and
 //! when, which refs reach that commit (or none: unreachable), and whether the
-//! key is still in the tree at HEAD.
+//! key is still in the tree at HEAD. This is where a hit in an object
+//! becomes a finding: its [`Origin`] is made here, whole, in one go.
 //!
 //! "Introduced by commit C" means the blob is somewhere in C's tree and in
 //! none of its parents' trees. That covers merges whose conflict resolution
@@ -109,7 +110,8 @@ fn staged_paths(repo: &gix::Repository, blobs: &[ObjectId]) -> HashMap<ObjectId,
     out
 }
 
-/// Attributes findings of the full-history audit.
+/// Makes the findings of the full-history audit: each hit with its
+/// attributed origin. Also returns when each attributed blob was introduced.
 pub fn attribute_audit(
     repo: &gix::Repository,
     commits: &[CommitMeta],
@@ -318,7 +320,7 @@ fn blob_at_path(finding: &Finding) -> Option<(&str, ObjectId)> {
     }
 }
 
-/// Attributes findings of a range scan: the introducing commit is already
+/// Makes the findings of a range scan: the introducing commit is already
 /// known from the diffs; the refs are the range's tips. "At HEAD" means the
 /// repository's HEAD, as in the audit, not the range's tip: scanning
 /// `main..feature` while on main asks whether main still has the key.
