@@ -1,6 +1,6 @@
 //! SARIF 2.1.0, the subset GitHub code scanning reads. Hand-written with
 //! `serde_json` rather than a SARIF crate: the subset is small and the crate
-//! would add 17 build dependencies. `tests/sarif_schema.rs` validates what
+//! would add 17 build dependencies. `tests/it/sarif_schema.rs` validates what
 //! this writes against the official schema.
 //!
 //! What code scanning needs to keep alerts right:

@@ -3,11 +3,152 @@
 #![allow(dead_code)]
 
 use std::cell::Cell;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
-use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
+
+// The one place that runs vastleaks and git for the tests. Every run of the
+// binary goes through `vastleaks_at` (`vastleaks()`, `vastleaks_command()`,
+// `vastleaks_on_terminal()`), every git run through `git_command`: a test
+// must scan the same way in a terminal, in CI, behind a proxy and inside a
+// pre-commit hook (where git sets GIT_DIR and GIT_INDEX_FILE and pre-commit
+// sets PRE_COMMIT=1, which turns a plain scan into `--staged`).
+// `builder_rule` below fails if another file names the binary.
+
+/// Environment variables removed from every command the tests run (exact
+/// names; the proxy variables in any case).
+const CLEARED: &[&str] = &[
+    // Colour and terminal: `--color auto` honours NO_COLOR; termcolor and
+    // indicatif look at TERM on a terminal (the `script` tests); clap wraps
+    // help at COLUMNS.
+    "NO_COLOR",
+    "CLICOLOR",
+    "CLICOLOR_FORCE",
+    "FORCE_COLOR",
+    "TERM",
+    "COLUMNS",
+    "LINES",
+    // CI detection.
+    "CI",
+    // Proxies (reqwest reads them; a proxy would take the requests meant
+    // for the fake API on 127.0.0.1).
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    // The global gitignore the work-tree walk reads (see `vastleaks_at`).
+    "XDG_CONFIG_HOME",
+];
+
+/// Prefixes of removed variables: all of git's (GIT_DIR, GIT_INDEX_FILE,
+/// GIT_CONFIG_*, GIT_WORK_TREE, ...), GitHub Actions' (`ci github` reads
+/// GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY,
+/// GITHUB_WORKSPACE, GITHUB_ACTIONS, RUNNER_TEMP), pre-commit's (PRE_COMMIT,
+/// PRE_COMMIT_FROM_REF, PRE_COMMIT_TO_REF), VAST_URL and VAST_API_KEY, and
+/// vastleaks' own (VASTLEAKS_TIMINGS).
+const CLEARED_PREFIXES: &[&str] = &[
+    "GIT_",
+    "GITHUB_",
+    "RUNNER_",
+    "PRE_COMMIT",
+    "VAST_",
+    "VASTLEAKS_",
+];
+
+/// Whether [`clean_env`] removes the variable `name`.
+pub fn is_cleared(name: &OsStr) -> bool {
+    let Some(name) = name.to_str() else {
+        return false;
+    };
+    CLEARED.iter().any(|cleared| {
+        *cleared == name || (cleared.ends_with("_PROXY") && cleared.eq_ignore_ascii_case(name))
+    }) || CLEARED_PREFIXES
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
+}
+
+/// Removes from `cmd`'s environment every variable of this process that
+/// changes what vastleaks, git or a hook does ([`is_cleared`]), and keeps
+/// git away from the user's and the system's configuration. Variables a test
+/// sets on `cmd` afterwards are kept.
+pub fn clean_env(cmd: &mut Command) -> &mut Command {
+    for (name, _) in std::env::vars_os() {
+        if is_cleared(&name) {
+            cmd.env_remove(&name);
+        }
+    }
+    cmd.env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+}
+
+/// The vastleaks binary cargo built for these tests.
+pub fn bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_vastleaks"))
+}
+
+/// An empty directory for HOME: the work-tree walk reads the global
+/// gitignore from $HOME/.gitconfig and $HOME/.config/git/ignore whatever
+/// GIT_CONFIG_GLOBAL says.
+fn empty_home() -> &'static Path {
+    static HOME: OnceLock<PathBuf> = OnceLock::new();
+    HOME.get_or_init(|| {
+        let home = Path::new(env!("CARGO_TARGET_TMPDIR")).join("empty-home");
+        std::fs::create_dir_all(&home).expect("create the empty HOME");
+        home
+    })
+}
+
+/// A command that runs the vastleaks executable `program` (the built one, or
+/// a copy a test installed) with a clean environment ([`clean_env`]) and an
+/// empty HOME.
+pub fn vastleaks_at(program: impl AsRef<OsStr>) -> Command {
+    let mut cmd = Command::new(program);
+    clean_env(&mut cmd).env("HOME", empty_home());
+    cmd
+}
+
+/// The built binary with a clean environment (for `std::process` use).
+pub fn vastleaks_command() -> Command {
+    vastleaks_at(bin())
+}
+
+/// The built binary with a clean environment (for assert_cmd use).
+pub fn vastleaks() -> assert_cmd::Command {
+    assert_cmd::Command::from_std(vastleaks_command())
+}
+
+/// `vastleaks ARGS` on a pseudo-terminal: util-linux `script` runs it (the
+/// screen is `script`'s stdout, the keyboard its stdin), with the same clean
+/// environment as [`vastleaks_at`].
+pub fn vastleaks_on_terminal(args: &[&OsStr]) -> Command {
+    let mut line = shell_quote(bin().as_os_str());
+    for arg in args {
+        line.push(' ');
+        line.push_str(&shell_quote(arg));
+    }
+    let mut cmd = Command::new("script");
+    cmd.arg("-qec").arg(line).arg("/dev/null");
+    clean_env(&mut cmd).env("HOME", empty_home());
+    cmd
+}
+
+fn shell_quote(arg: &OsStr) -> String {
+    let arg = arg.to_str().expect("a UTF-8 argument");
+    format!("'{}'", arg.replace('\'', "'\\''"))
+}
+
+/// `git` in `dir` with a clean environment ([`clean_env`]): no GIT_DIR or
+/// GIT_INDEX_FILE from a hook that runs the tests, no user or system
+/// configuration.
+pub fn git_command(dir: &Path) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(dir);
+    clean_env(&mut cmd);
+    cmd
+}
 
 /// The example keys from the brief (random values; their fingerprints are in
 /// the repository's `.vastleaksignore`).
@@ -74,16 +215,11 @@ impl Repo {
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new("git");
+        let mut cmd = git_command(&self.path);
         let now = self.clock.get();
         cmd.args(args)
-            .current_dir(&self.path)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_AUTHOR_DATE", format!("@{now} +0000"))
-            .env("GIT_COMMITTER_DATE", format!("@{now} +0000"))
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_INDEX_FILE");
+            .env("GIT_COMMITTER_DATE", format!("@{now} +0000"));
         cmd
     }
 
@@ -203,14 +339,11 @@ pub fn scan(dir: &Path, args: &[&str]) -> Run {
 }
 
 pub fn scan_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::cargo_bin("vastleaks").expect("binary");
+    let mut cmd = vastleaks_command();
     cmd.arg("scan")
         .args(args)
         .args(["-f", "json", "--progress", "never"])
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env_remove("PRE_COMMIT");
+        .current_dir(dir);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -243,16 +376,11 @@ pub fn key_line(n: usize) -> String {
 
 /// A `git` command isolated from the user's configuration.
 pub fn git_cmd(dir: &Path) -> Command {
-    let mut cmd = Command::new("git");
-    cmd.current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Test")
+    let mut cmd = git_command(dir);
+    cmd.env("GIT_AUTHOR_NAME", "Test")
         .env("GIT_AUTHOR_EMAIL", "test@example.com")
         .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_INDEX_FILE");
+        .env("GIT_COMMITTER_EMAIL", "test@example.com");
     cmd
 }
 
@@ -289,7 +417,7 @@ pub fn commit_file(repo: &Path, path: &str, contents: &str, message: &str) -> St
 
 /// The directory holding the built `vastleaks` binary (for PATH).
 pub fn bin_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_vastleaks"))
+    bin()
         .parent()
         .expect("binary has a parent directory")
         .to_path_buf()

@@ -6,8 +6,8 @@
 //! (Unix only: the script is POSIX sh; Windows runners use it through bash.)
 #![cfg(unix)]
 
-mod common;
-mod release_server;
+use crate::common;
+use crate::release_server;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -68,7 +68,8 @@ impl Setup {
 
     fn run(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut cmd = Command::new("sh");
-        cmd.arg(root().join("scripts/install.sh"))
+        common::clean_env(&mut cmd)
+            .arg(root().join("scripts/install.sh"))
             .args(["--dest"])
             .arg(self.dest())
             .args(args)
@@ -120,7 +121,7 @@ fn pinned_release_binary_is_installed_and_scans() {
     let work = setup.dir.path().join("work");
     std::fs::create_dir(&work).unwrap();
     std::fs::write(work.join("app.env"), common::key_line(0)).unwrap();
-    let scan = Command::new(setup.dest().join("bin/vastleaks"))
+    let scan = common::vastleaks_at(setup.dest().join("bin/vastleaks"))
         .args(["scan", "--color", "never", "."])
         .current_dir(&work)
         .output()
@@ -299,7 +300,7 @@ fn attestation_decides_when_no_checksum_is_pinned() {
     let out = setup.run(&args, &[("GH_TOKEN", "t"), ("FAKE_GH_EXIT", "0")]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("build attestation verified"));
-    let version = Command::new(setup.dest().join("bin/vastleaks"))
+    let version = common::vastleaks_at(setup.dest().join("bin/vastleaks"))
         .arg("-V")
         .output()
         .unwrap();

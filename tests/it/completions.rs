@@ -1,13 +1,9 @@
 //! `vastleaks completions SHELL` and `vastleaks man`, end to end.
 
-use assert_cmd::Command;
+use crate::common;
 
 fn run(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = Command::cargo_bin("vastleaks")
-        .unwrap()
-        .args(args)
-        .output()
-        .unwrap();
+    let out = common::vastleaks().args(args).output().unwrap();
     (
         out.status.code(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -63,7 +59,7 @@ fn closed_pipe_is_an_error_not_a_panic() {
         assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
         let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
         drop(read);
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_vastleaks"))
+        let out = common::vastleaks_command()
             .args(args)
             .stdout(std::process::Stdio::from(write))
             .stderr(std::process::Stdio::piped())

@@ -5,7 +5,8 @@
 //! working `vastleaks`.
 #![cfg(all(target_os = "linux", target_arch = "x86_64"))]
 
-mod release_server;
+use crate::common;
+use crate::release_server;
 
 use std::path::Path;
 use std::process::Command;
@@ -23,7 +24,7 @@ fn archive_contents_sum_and_install_chain() {
     // A copy without DWARF: the debug build is ~160 MB, and gzip-ing it
     // would dominate the test. The code is the same.
     let binary = dir.path().join("vastleaks");
-    std::fs::copy(env!("CARGO_BIN_EXE_vastleaks"), &binary).unwrap();
+    std::fs::copy(common::bin(), &binary).unwrap();
     let _ = Command::new("strip")
         .arg("--strip-debug")
         .arg(&binary)
@@ -95,7 +96,8 @@ fn archive_contents_sum_and_install_chain() {
     std::fs::write(&table, stdout.lines().nth(1).unwrap()).unwrap();
     let server = ReleaseServer::start(&dir.path().join("site"));
     let dest = dir.path().join("dest");
-    let install = Command::new("sh")
+    let mut install = Command::new("sh");
+    let install = common::clean_env(&mut install)
         .arg(root().join("scripts/install.sh"))
         .args(["--version", VERSION, "--mode", "binary", "--target", TARGET])
         .args(["--base-url", &server.url, "--dest"])
@@ -109,7 +111,7 @@ fn archive_contents_sum_and_install_chain() {
         "{}",
         String::from_utf8_lossy(&install.stderr)
     );
-    let version = Command::new(dest.join("bin/vastleaks"))
+    let version = common::vastleaks_at(dest.join("bin/vastleaks"))
         .arg("-V")
         .output()
         .unwrap();

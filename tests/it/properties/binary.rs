@@ -12,16 +12,11 @@ use super::{common, config, key};
 
 /// Exit code, stdout and stderr of `vastleaks scan ARGS` in `dir`.
 fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = assert_cmd::Command::cargo_bin("vastleaks")
-        .unwrap()
+    let out = common::vastleaks()
         .arg("scan")
         .args(args)
         .args(["--progress", "never", "--color", "never"])
         .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env_remove("PRE_COMMIT")
-        .env_remove("NO_COLOR")
         .output()
         .unwrap();
     (

@@ -1,6 +1,6 @@
 //! `scan --verify` against a fake Vast API on 127.0.0.1.
 
-mod fake_vast;
+use crate::fake_vast;
 
 use std::time::Duration;
 

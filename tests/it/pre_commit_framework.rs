@@ -11,7 +11,7 @@
 //! Set VASTLEAKS_SKIP_PRE_COMMIT=1 to skip these tests on a machine without
 //! pre-commit; otherwise a missing pre-commit is a failure, not a pass.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -37,19 +37,17 @@ fn pre_commit_available() -> bool {
     true
 }
 
-/// Environment shared by git and pre-commit: isolated config, a private
-/// pre-commit cache, the built binary first on PATH.
+/// Environment shared by git and pre-commit: a clean environment
+/// (`clean_env`: isolated config, no GIT_DIR, PRE_COMMIT or VAST_URL from
+/// outside), a private pre-commit cache, the built binary first on PATH.
 fn isolate(cmd: &mut Command, home: &Path) {
-    cmd.env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+    clean_env(cmd)
         .env("GIT_AUTHOR_NAME", "Test")
         .env("GIT_AUTHOR_EMAIL", "test@example.com")
         .env("GIT_COMMITTER_NAME", "Test")
         .env("GIT_COMMITTER_EMAIL", "test@example.com")
         .env("PRE_COMMIT_HOME", home.join("pre-commit-home"))
-        .env("PATH", path_with_bin())
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_INDEX_FILE");
+        .env("PATH", path_with_bin());
 }
 
 fn run(cmd: &mut Command) -> (bool, String) {
@@ -69,8 +67,8 @@ fn run(cmd: &mut Command) -> (bool, String) {
 }
 
 fn git_in(repo: &Path, home: &Path, args: &[&str]) -> (bool, String) {
-    let mut cmd = Command::new("git");
-    cmd.current_dir(repo).args(args);
+    let mut cmd = git_command(repo);
+    cmd.args(args);
     isolate(&mut cmd, home);
     run(&mut cmd)
 }

@@ -1,24 +1,17 @@
 //! `--redact partial|full`: how much of a key output may show.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
-use std::process::Command;
 
-use assert_cmd::cargo::CommandCargoExt;
 use common::{env_line, Repo, KEYS};
 
 const FORMATS: [&str; 6] = ["human", "json", "jsonl", "sarif", "github", "markdown"];
 
 fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("vastleaks")
-        .unwrap()
+    let out = common::vastleaks_command()
         .args(args)
         .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env_remove("PRE_COMMIT")
-        .env_remove("NO_COLOR")
         .output()
         .unwrap();
     (
@@ -115,11 +108,9 @@ fn full_redaction_covers_findings_printed_live_from_standard_input() {
     use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
     for format in ["human", "jsonl"] {
-        let mut child = Command::cargo_bin("vastleaks")
-            .unwrap()
+        let mut child = common::vastleaks_command()
             .args(["scan", "-", "--redact", "full", "-f", format])
             .current_dir(dir.path())
-            .env_remove("PRE_COMMIT")
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())

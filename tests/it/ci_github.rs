@@ -3,8 +3,8 @@
 //! checkout cloned from it the way actions/checkout does (full or shallow).
 //! Each test asserts the exact commit set the event calls for.
 
-mod common;
-mod fake_vast;
+use crate::common;
+use crate::fake_vast;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -105,21 +105,10 @@ fn set(commits: &[&String]) -> BTreeSet<String> {
 fn ci(checkout: &Path, event: &str, payload: &serde_json::Value, args: &[&str]) -> Command {
     let event_file = checkout.join("..").join(format!("{event}-event.json"));
     std::fs::write(&event_file, payload.to_string()).unwrap();
-    let mut cmd = Command::cargo_bin("vastleaks").unwrap();
+    let mut cmd = vastleaks();
     cmd.current_dir(checkout)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GITHUB_EVENT_NAME", event)
         .env("GITHUB_EVENT_PATH", &event_file)
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .env_remove("GITHUB_OUTPUT")
-        .env_remove("RUNNER_TEMP")
-        .env_remove("GITHUB_WORKSPACE")
-        .env_remove("VAST_URL")
-        .env_remove("HTTPS_PROXY")
-        .env_remove("https_proxy")
-        .env_remove("ALL_PROXY")
-        .env_remove("all_proxy")
         .args(["ci", "github"])
         .args(args);
     cmd
@@ -470,8 +459,7 @@ fn deleted_branch_run_writes_summary_outputs_and_sarif() {
 #[test]
 fn outside_actions_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    Command::cargo_bin("vastleaks")
-        .unwrap()
+    vastleaks()
         .current_dir(dir.path())
         .env_remove("GITHUB_EVENT_NAME")
         .args(["ci", "github"])
@@ -1111,11 +1099,8 @@ fn no_scan_writes_into_the_repository() {
         &["--git", "--since-commit", &root],
     ];
     for args in scans {
-        let output = Command::cargo_bin("vastleaks")
-            .unwrap()
+        let output = vastleaks()
             .current_dir(&checkout)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
             .arg("scan")
             .args(args)
             .output()

@@ -2,27 +2,19 @@
 //! written by an attacker must not make vastleaks print a key, inject
 //! terminal or CI commands, read files outside the tree, or pass a leak.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
-use std::process::Command;
 
-use assert_cmd::cargo::CommandCargoExt;
-use common::{commit_file, git, init_repo, key, key_line, redacted};
+use common::{commit_file, git, init_repo, key, key_line, redacted, vastleaks_command};
 
 const FORMATS: [&str; 6] = ["human", "json", "jsonl", "sarif", "github", "markdown"];
 
 /// Runs `vastleaks ARGS` in `dir`; returns (exit code, stdout, stderr).
 fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("vastleaks")
-        .unwrap()
+    let out = vastleaks_command()
         .args(args)
         .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env_remove("PRE_COMMIT")
-        .env_remove("VAST_URL")
-        .env_remove("NO_COLOR")
         .output()
         .unwrap();
     (
@@ -189,12 +181,10 @@ fn configuration_files_are_not_followed_out_of_the_tree_nor_echoed() {
         for format in ["human", "github", "markdown", "json"] {
             let mut all = args.clone();
             all.extend(["-f", format]);
-            let out = Command::cargo_bin("vastleaks")
-                .unwrap()
+            let out = vastleaks_command()
                 .args(&all)
                 .current_dir(&repo)
                 .env("CLOUD_DEPLOY_TOKEN", secret)
-                .env_remove("PRE_COMMIT")
                 .output()
                 .unwrap();
             let stdout = String::from_utf8_lossy(&out.stdout);
@@ -591,4 +581,112 @@ fn tracked_files_hidden_by_a_committed_ignore_file_are_reported_as_skipped() {
         !json["problems"].to_string().contains("out.bin"),
         "untracked ignored files are not reported"
     );
+}
+
+/// `depth` nested directories `a/a/.../a/k.env` holding `content`, written
+/// with one `git mktree --batch` (a tree per level: a checkout could not hold
+/// such a path, but history can); returns the top tree's id.
+fn deep_tree(repo: &Path, depth: usize, content: &str) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let blob = {
+        let mut child = common::git_cmd(repo)
+            .args(["hash-object", "-w", "--stdin"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(content.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    let mut mktree = common::git_cmd(repo)
+        .args(["mktree", "--batch"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = mktree.stdin.take().unwrap();
+    let mut output = BufReader::new(mktree.stdout.take().unwrap());
+    let mut next = |line: String| {
+        input.write_all(line.as_bytes()).unwrap();
+        input.flush().unwrap();
+        let mut id = String::new();
+        output.read_line(&mut id).unwrap();
+        id.trim().to_string()
+    };
+    let mut tree = next(format!("100644 blob {blob}\tk.env\n\n"));
+    for _ in 0..depth {
+        tree = next(format!("040000 tree {tree}\ta\n\n"));
+    }
+    drop(input); // end of input: mktree exits
+    mktree.wait().unwrap();
+    tree
+}
+
+/// A tree nested thousands of levels deep (cheap to craft, refused by git's
+/// own `core.maxTreeDepth`) crashed the scan with a stack overflow (exit 134,
+/// no report). Trees are walked without recursion now; past 4,096 levels the
+/// walk stops there and says so, and the scan is incomplete, never clean.
+#[test]
+fn a_tree_nested_thousands_deep_is_a_reported_hole_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init_repo(&dir.path().join("repo"));
+    let base = commit_file(&repo, "README.md", "nothing\n", "base");
+    let secret = key(4);
+    let within = deep_tree(&repo, 3_000, &format!("VAST_API_KEY={secret}\n"));
+    let beyond = deep_tree(&repo, 5_000, &format!("VAST_API_KEY={}\n", key(5)));
+    let top = {
+        let mut child = common::git_cmd(&repo)
+            .args(["mktree"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        write!(
+            child.stdin.take().unwrap(),
+            "040000 tree {within}\tok\n040000 tree {beyond}\ttoo-deep\n"
+        )
+        .unwrap();
+        String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
+    };
+    let commit = git(
+        &repo,
+        &["commit-tree", top.trim(), "-p", &base, "-m", "deep"],
+    );
+    git(&repo, &["update-ref", "refs/heads/main", &commit]);
+
+    for args in [&["--git"][..], &["--git", "--since-commit", &base]] {
+        let (code, json, stderr) = scan_json(&repo, args);
+        assert!(
+            !stderr.contains("overflow") && (code == 1 || code == 2),
+            "{args:?}: exit {code}: {stderr}"
+        );
+        // Within the limit: found, at its full path.
+        let found = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["secret"] == redacted(&secret))
+            .unwrap_or_else(|| panic!("{args:?}: key within the limit not found: {stderr}"));
+        let path = found["path"].as_str().unwrap();
+        assert!(
+            path.starts_with("ok/a/a/") && path.ends_with("/k.env"),
+            "{path}"
+        );
+        assert_eq!(path.matches('/').count(), 3_001, "{args:?}");
+        // Beyond it: a problem that says why.
+        assert!(
+            json["problems"]
+                .to_string()
+                .contains("nested more than 4096 levels deep"),
+            "{args:?}: {stderr}"
+        );
+        assert!(json["summary"]["errors"].as_u64().unwrap() > 0, "{args:?}");
+    }
 }

@@ -3,27 +3,23 @@
 //! code scanning needs to keep alerts right: a category per kind of run,
 //! logical locations for what is not a file, suppressions.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-use assert_cmd::cargo::CommandCargoExt;
 use common::{key, Repo};
 use serde_json::Value;
 
 /// Runs `vastleaks scan ARGS -f sarif` in `dir` (with `stdin` piped in when
 /// given), checks the output against the schema and returns it.
 fn sarif(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Value {
-    let mut cmd = Command::cargo_bin("vastleaks").expect("binary");
+    let mut cmd = common::vastleaks_command();
     cmd.arg("scan")
         .args(args)
         .args(["-f", "sarif", "--progress", "never"])
         .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env_remove("PRE_COMMIT")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -191,8 +187,7 @@ fn history() -> (Repo, String, String) {
     repo.write("old.env", &common::env_line(&key(5)));
     let fingerprint = {
         // Ask vastleaks for the fingerprint rather than recomputing it here.
-        let out = Command::cargo_bin("vastleaks")
-            .unwrap()
+        let out = common::vastleaks_command()
             .args(["scan", "-f", "json", "old.env"])
             .current_dir(&repo.path)
             .output()

@@ -4,7 +4,6 @@
 use std::fs;
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 use tempfile::TempDir;
@@ -14,11 +13,7 @@ const KEY_A: &str = "38392aa0acddf808be3f8bc7f74f69351f1992ce2f3f3b4455da3295706
 const KEY_B: &str = "0b96135e9524064d0e67f499198f921cfa0ed9ba2727856331050ce20ce0ca39";
 const KEY_C: &str = "97a188ae6989333290979729e514930096e84e5b529ab3caacf0091ae36d40c5";
 
-fn vastleaks() -> Command {
-    let mut cmd = Command::cargo_bin("vastleaks").expect("binary built");
-    cmd.env_remove("NO_COLOR").env_remove("PRE_COMMIT");
-    cmd
-}
+use crate::common::vastleaks;
 
 fn write(dir: &Path, name: &str, content: impl AsRef<[u8]>) {
     let path = dir.join(name);
@@ -707,7 +702,7 @@ fn every_subcommand_help_states_its_exit_codes() {
 /// The README's option tables use the value names `--help` prints.
 #[test]
 fn readme_value_names_match_help() {
-    let readme = include_str!("../README.md");
+    let readme = include_str!("../../README.md");
     let mut help = String::new();
     for command in [&["scan"][..], &["revoke"], &["ci", "github"]] {
         let output = vastleaks().args(command).arg("--help").output().unwrap();

@@ -4,13 +4,11 @@
 //! keys, four-space `description:`/`default:` lines) instead of adding a YAML
 //! crate for one test.
 
-mod common;
-mod release_server;
+use crate::common;
+use crate::release_server;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-use assert_cmd::Command;
 
 /// section -> key -> (field -> value) for the `inputs:` and `outputs:` sections.
 type Sections = BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>;
@@ -115,8 +113,7 @@ fn inputs_and_outputs_are_the_documented_interface() {
 /// The values the inputs pass on are values the binary accepts.
 #[test]
 fn inputs_map_to_options_the_binary_accepts() {
-    let output = Command::cargo_bin("vastleaks")
-        .unwrap()
+    let output = common::vastleaks()
         .args(["ci", "github", "--help"])
         .output()
         .unwrap();
@@ -215,14 +212,12 @@ fn step_script(name: &str) -> String {
 
 fn bash(script: &str, dir: &Path, env: &[(&str, &std::ffi::OsStr)]) -> std::process::Output {
     let mut cmd = std::process::Command::new("bash");
-    cmd.arg("-e")
+    common::clean_env(&mut cmd)
+        .arg("-e")
         .arg("-c")
         .arg(script)
         .current_dir(dir)
-        .env("PATH", common::path_with_bin())
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env_remove("GITHUB_WORKSPACE");
+        .env("PATH", common::path_with_bin());
     for (key, value) in env {
         cmd.env(key, value);
     }
@@ -255,7 +250,7 @@ fn action_steps_work_in_bash() {
     );
     let located = std::fs::read_to_string(&outputs).unwrap();
     let version = env!("CARGO_PKG_VERSION");
-    let bin = env!("CARGO_BIN_EXE_vastleaks");
+    let bin = common::bin().display().to_string();
     let key = located
         .strip_prefix(&format!(
             "found=true\nbin={bin}\nversion={version}\nkey=auto-{version}-"
@@ -366,10 +361,7 @@ fn install_step_verifies_or_builds_from_source() {
             "/OWNER/vastleaks/releases/download/v{VERSION}/vastleaks-{VERSION}-{TARGET}.tar.gz"
         )]
     );
-    let version = std::process::Command::new(&installed)
-        .arg("-V")
-        .output()
-        .unwrap();
+    let version = common::vastleaks_at(&installed).arg("-V").output().unwrap();
     assert_eq!(
         String::from_utf8_lossy(&version.stdout).trim(),
         format!("vastleaks {VERSION}")

@@ -1,6 +1,7 @@
 //! `vastleaks revoke` against a fake Vast API on 127.0.0.1.
 
-mod fake_vast;
+use crate::common::vastleaks_on_terminal;
+use crate::fake_vast;
 
 use std::time::Duration;
 
@@ -394,31 +395,33 @@ fn asks_per_key_on_a_terminal() {
     let b = api.add_live("ask-b", 3, 2);
     let dir = TempDir::new().unwrap();
     write_env_files(dir.path(), &[("a.env", &a), ("b.env", &b)]);
-    let bin = assert_cmd::cargo::cargo_bin("vastleaks");
-    let command = format!(
-        "{} revoke {} --api-url {} --color never --format json -o {}",
-        bin.display(),
-        dir.path().display(),
-        api.url,
-        dir.path().join("audit.json").display()
-    );
+    let audit = dir.path().join("audit.json");
     // Yes to the first key (a.env sorts first), no to the second.
-    let output = std::process::Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .env_remove("VAST_URL")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            let mut stdin = child.stdin.take().unwrap();
-            stdin.write_all(b"y\n")?;
-            std::thread::sleep(Duration::from_millis(300));
-            stdin.write_all(b"n\n")?;
-            drop(stdin);
-            child.wait_with_output()
-        })
-        .unwrap();
+    let output = vastleaks_on_terminal(&[
+        "revoke".as_ref(),
+        dir.path().as_os_str(),
+        "--api-url".as_ref(),
+        api.url.as_ref(),
+        "--color".as_ref(),
+        "never".as_ref(),
+        "--format".as_ref(),
+        "json".as_ref(),
+        "-o".as_ref(),
+        audit.as_os_str(),
+    ])
+    .stdin(std::process::Stdio::piped())
+    .stdout(std::process::Stdio::piped())
+    .spawn()
+    .and_then(|mut child| {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"y\n")?;
+        std::thread::sleep(Duration::from_millis(300));
+        stdin.write_all(b"n\n")?;
+        drop(stdin);
+        child.wait_with_output()
+    })
+    .unwrap();
     let screen = String::from_utf8_lossy(&output.stdout);
     assert_eq!(screen.matches("[q]uit:").count(), 2, "{screen}");
     let records: serde_json::Value =
@@ -473,32 +476,34 @@ fn revoke_on_terminal(
     dir: &TempDir,
     input: &[&str],
 ) -> (String, serde_json::Value) {
-    let bin = assert_cmd::cargo::cargo_bin("vastleaks");
-    let command = format!(
-        "{} revoke {} --api-url {} --color never --format json -o {}",
-        bin.display(),
-        dir.path().display(),
-        api.url,
-        dir.path().join("audit.json").display()
-    );
-    let output = std::process::Command::new("script")
-        .args(["-qec", &command, "/dev/null"])
-        .env_remove("VAST_URL")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write;
-            let mut stdin = child.stdin.take().unwrap();
-            for line in input {
-                std::thread::sleep(Duration::from_millis(300));
-                stdin.write_all(line.as_bytes())?;
-            }
+    let audit = dir.path().join("audit.json");
+    let output = vastleaks_on_terminal(&[
+        "revoke".as_ref(),
+        dir.path().as_os_str(),
+        "--api-url".as_ref(),
+        api.url.as_ref(),
+        "--color".as_ref(),
+        "never".as_ref(),
+        "--format".as_ref(),
+        "json".as_ref(),
+        "-o".as_ref(),
+        audit.as_os_str(),
+    ])
+    .stdin(std::process::Stdio::piped())
+    .stdout(std::process::Stdio::piped())
+    .spawn()
+    .and_then(|mut child| {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        for line in input {
             std::thread::sleep(Duration::from_millis(300));
-            drop(stdin);
-            child.wait_with_output()
-        })
-        .unwrap();
+            stdin.write_all(line.as_bytes())?;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        drop(stdin);
+        child.wait_with_output()
+    })
+    .unwrap();
     let screen = String::from_utf8_lossy(&output.stdout).into_owned();
     let records = serde_json::from_slice(&std::fs::read(dir.path().join("audit.json")).unwrap())
         .unwrap_or_else(|e| panic!("{e}: {screen}"));

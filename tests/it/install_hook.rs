@@ -2,21 +2,14 @@
 //! where git runs it, chains an existing hook instead of overwriting it, is
 //! idempotent, and really blocks a commit that stages a key.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use common::*;
 
 fn install(repo: &Path) -> assert_cmd::assert::Assert {
-    Command::cargo_bin("vastleaks")
-        .unwrap()
-        .current_dir(repo)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .arg("install-hook")
-        .assert()
+    vastleaks().current_dir(repo).arg("install-hook").assert()
 }
 
 fn read(path: &Path) -> String {

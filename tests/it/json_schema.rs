@@ -6,8 +6,8 @@
 //! A missing `check-jsonschema` is a failure, not a skip: a schema that is
 //! never checked drifts from the reports silently.
 
-mod common;
-mod fake_vast;
+use crate::common;
+use crate::fake_vast;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -23,14 +23,11 @@ fn schema() -> PathBuf {
 /// Runs `vastleaks scan ARGS --format json` in `dir` (with `stdin` piped in
 /// when given) and returns the parsed report, checking that it is one.
 fn report(dir: &Path, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Value {
-    let mut cmd = fake_vast::vastleaks();
+    let mut cmd = vastleaks();
     cmd.arg("scan")
         .args(args)
         .args(["--format", "json", "--progress", "never"])
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env_remove("PRE_COMMIT");
+        .current_dir(dir);
     for (key, value) in env {
         cmd.env(key, value);
     }

@@ -613,23 +613,8 @@ impl Catcher {
     }
 }
 
-/// The binary with a clean environment for API tests.
-pub fn vastleaks() -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::cargo_bin("vastleaks").expect("binary built");
-    for var in [
-        "VAST_URL",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-        "NO_COLOR",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
-}
+/// The binary with a clean environment (no VAST_URL, no proxy, no NO_COLOR).
+pub use crate::common::vastleaks;
 
 /// Writes `VAST_API_KEY=KEY` files into `dir`, one per (name, key).
 pub fn write_env_files(dir: &Path, files: &[(&str, &str)]) {

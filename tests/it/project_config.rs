@@ -3,7 +3,7 @@
 //! is read like every configuration file from the scanned tree (regular
 //! file, no links, problems by file and line without echoing content).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 
@@ -428,16 +428,11 @@ fn ci_github_applies_the_repository_config_and_the_redaction_level() {
     std::fs::write(&event, "{}").unwrap();
     let sarif = dir.path().join("out.sarif");
     let summary = dir.path().join("summary.md");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vastleaks"))
+    let out = common::vastleaks_command()
         .current_dir(&repo.path)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GITHUB_EVENT_NAME", "schedule")
         .env("GITHUB_EVENT_PATH", &event)
         .env("GITHUB_STEP_SUMMARY", &summary)
-        .env_remove("GITHUB_OUTPUT")
-        .env_remove("GITHUB_WORKSPACE")
-        .env_remove("VAST_URL")
         .args(["ci", "github", "--redact", "full", "--sarif"])
         .arg(&sarif)
         .args(["-f", "json", "."])

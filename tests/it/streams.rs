@@ -3,14 +3,13 @@
 //! --max-file-size in every git mode. Every run has a deadline: a scan that
 //! blocks on a pipe must fail the test, not hang it.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::CommandCargoExt;
 use common::{env_line, Repo, KEYS};
 use serde_json::Value;
 
@@ -18,14 +17,11 @@ const DEADLINE: Duration = Duration::from_secs(60);
 
 /// `vastleaks scan ARGS -f json`, isolated from the user's git config.
 fn vastleaks(dir: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::cargo_bin("vastleaks").expect("binary");
+    let mut cmd = common::vastleaks_command();
     cmd.arg("scan")
         .args(args)
         .args(["--progress", "never"])
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env_remove("PRE_COMMIT");
+        .current_dir(dir);
     cmd
 }
 

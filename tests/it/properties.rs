@@ -11,11 +11,9 @@
 //! - a key is found wherever it sits in a stream.
 //!
 
-mod common;
+use crate::common;
 
-#[path = "properties/binary.rs"]
 mod binary;
-#[path = "properties/render.rs"]
 mod render;
 
 use std::sync::OnceLock;

@@ -2,7 +2,7 @@
 //! audit (`--git`), attribution, `--staged`, commit ranges and damaged
 //! repositories.
 
-mod common;
+use crate::common;
 
 use common::{env_line, scan, scan_env, Repo, KEYS};
 use serde_json::Value;
@@ -261,8 +261,7 @@ fn a_key_in_a_commit_summary_is_never_printed_in_full() {
     repo.write("README", "hello\n");
     repo.commit(&format!("ci: {}", env_line(KEYS[2]).trim()));
     for format in ["human", "json", "jsonl", "sarif", "github", "markdown"] {
-        let output = assert_cmd::Command::cargo_bin("vastleaks")
-            .unwrap()
+        let output = common::vastleaks()
             .args(["scan", "--git", "--progress", "never", "--format", format])
             .current_dir(&repo.path)
             .output()
@@ -817,11 +816,10 @@ fn partial_clone_holes_are_errors_with_the_command_that_fetches_them() {
             .nth(1)
             .unwrap_or_else(|| panic!("no `command` in {message}"));
         assert!(command.starts_with("git "), "{command}");
-        let out = std::process::Command::new("sh")
+        let mut sh = std::process::Command::new("sh");
+        let out = common::clean_env(&mut sh)
             .args(["-c", command])
             .current_dir(&clone.path)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
             .output()
             .expect("sh");
         assert!(out.status.success(), "{command}: {out:?}");
@@ -861,11 +859,10 @@ fn many_partial_clone_holes_get_a_rev_list_pipeline_that_fetches_them() {
             "{command}"
         );
         assert!(command.contains("--stdin"), "{command}");
-        let out = std::process::Command::new("sh")
+        let mut sh = std::process::Command::new("sh");
+        let out = common::clean_env(&mut sh)
             .args(["-c", command])
             .current_dir(&clone.path)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
             .output()
             .expect("sh");
         assert!(out.status.success(), "{command}: {out:?}");
@@ -961,10 +958,8 @@ fn linked_worktrees_use_their_own_index_and_the_shared_history() {
     let wt = dir.path().join("wt");
     repo.git(&["worktree", "add", "-q", &wt.to_string_lossy(), "side"]);
     std::fs::write(wt.join("w.env"), env_line(KEYS[1])).expect("write");
-    let status = std::process::Command::new("git")
+    let status = common::git_command(&wt)
         .args(["add", "w.env"])
-        .current_dir(&wt)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .status()
         .expect("git add");
     assert!(status.success());

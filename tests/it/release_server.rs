@@ -133,7 +133,7 @@ pub fn publish(dir: &Path, target: &str) -> (String, String) {
         &stage.join("vastleaks"),
         &format!(
             "#!/bin/sh\nexec '{}' \"$@\"\n",
-            env!("CARGO_BIN_EXE_vastleaks")
+            crate::common::bin().display()
         ),
     );
     let release = dir

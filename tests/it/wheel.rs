@@ -11,7 +11,7 @@
 //! skips only the pre-commit part, as in tests/pre_commit_framework.rs.
 #![cfg(all(target_os = "linux", target_arch = "x86_64"))]
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -39,7 +39,8 @@ fn ok(out: &Output, what: &str) {
 fn build_wheel(dir: &Path) -> PathBuf {
     let out = Command::new("python3")
         .arg(root().join("scripts/package.py"))
-        .args(["--binary", env!("CARGO_BIN_EXE_vastleaks")])
+        .arg("--binary")
+        .arg(bin())
         .args([
             "--target",
             "x86_64-unknown-linux-musl",
@@ -91,7 +92,7 @@ fn wheel_installs_into_a_venv_and_scans() {
     ok(&pip, "pip install");
 
     let installed = venv.join("bin/vastleaks");
-    let version = Command::new(&installed).arg("-V").output().unwrap();
+    let version = vastleaks_at(&installed).arg("-V").output().unwrap();
     assert_eq!(
         String::from_utf8_lossy(&version.stdout).trim(),
         format!("vastleaks {}", env!("CARGO_PKG_VERSION"))
@@ -99,7 +100,7 @@ fn wheel_installs_into_a_venv_and_scans() {
     let work = dir.path().join("work");
     std::fs::create_dir(&work).unwrap();
     std::fs::write(work.join("app.env"), key_line(0)).unwrap();
-    let scan = Command::new(&installed)
+    let scan = vastleaks_at(&installed)
         .args(["scan", "--color", "never", "."])
         .current_dir(&work)
         .output()
@@ -141,7 +142,8 @@ fn default_hook_installs_the_wheel_and_blocks_staged_keys() {
     std::fs::write(repo.join("deploy.sh"), key_line(3)).unwrap();
     git(&repo, &["add", "deploy.sh"]);
 
-    let out = Command::new("pre-commit")
+    let mut pre_commit = Command::new("pre-commit");
+    let out = clean_env(&mut pre_commit)
         .args(["try-repo"])
         .arg(root())
         .arg("vastleaks")
@@ -150,12 +152,8 @@ fn default_hook_installs_the_wheel_and_blocks_staged_keys() {
         .env("PIP_NO_INDEX", "1")
         .env("PIP_FIND_LINKS", &wheels)
         .env("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
         // No other vastleaks on PATH: the hook must bring its own.
         .env("PATH", path_without_vastleaks())
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_INDEX_FILE")
         .output()
         .expect("`pre-commit` is on PATH (pip install pre-commit)");
     let output = format!(
