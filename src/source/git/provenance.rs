@@ -378,3 +378,47 @@ pub fn attribute_range(
     }
     findings
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::test_id;
+
+    const KEY: &str = "38392aa0acddf808be3f8bc7f74f69351f1992ce2f3f3b4455da3295706fb7ad";
+
+    fn in_blob(blob: ObjectId, path: Option<&str>) -> Finding {
+        let mut finding = Finding::for_test(KEY, Origin::test_blob(path, None, None, None), 1, 1);
+        if let Origin::GitBlob(origin) = &mut finding.origin {
+            origin.blob = blob;
+        }
+        finding
+    }
+
+    #[test]
+    fn later_versions_fold_into_the_first_and_other_places_stay() {
+        let (old, new, elsewhere) = (test_id('1'), test_id('2'), test_id('3'));
+        let ranks: Ranks = [(old, (10, 1)), (new, (20, 2)), (elsewhere, (5, 1))].into();
+        let mut findings = vec![
+            in_blob(new, Some("a.env")),
+            in_blob(old, Some("a.env")),
+            in_blob(elsewhere, Some("b.env")),
+            // No path (dangling): nothing to fold it into.
+            in_blob(test_id('4'), None),
+            Finding::in_file(KEY, "a.env", 1, 1),
+        ];
+        assert_eq!(fold_versions(&mut findings, &ranks), 1);
+        let left: Vec<(Option<ObjectId>, String)> = findings
+            .iter()
+            .map(|f| (f.origin.object(), f.place()))
+            .collect();
+        assert_eq!(
+            left,
+            [
+                (Some(old), "a.env".to_string()),
+                (Some(elsewhere), "b.env".to_string()),
+                (Some(test_id('4')), format!("object {}", test_id('4'))),
+                (None, "a.env".to_string()),
+            ]
+        );
+    }
+}
