@@ -48,7 +48,7 @@ pub fn incompleteness(report: &Report) -> Option<String> {
     if summary.errors > 0 {
         Some(format!(
             "{} could not be read (see above)",
-            crate::report::plural(summary.errors, "input")
+            crate::wording::plural(summary.errors, "input")
         ))
     } else if summary.scanned == 0 && summary.skipped > 0 {
         Some(format!(

@@ -394,6 +394,7 @@ fn load_rule_file(entry: &str, from: &RuleFiles<'_>) -> Result<RuleSet, String> 
             RuleSet::parse(&text, &path)
         }
     };
+    let parsed = parsed.and_then(|set| crate::matcher::check_own_examples(&set).map(|()| set));
     parsed.map_err(|err| match err.line {
         0 => err.message,
         line => format!("line {line} of the rule file: {}", err.message),

@@ -13,7 +13,8 @@ use globset::{Glob, GlobMatcher};
 use serde::Serialize;
 
 use crate::config_file::{self, ConfigFileError};
-use crate::finding::{redact_key_shapes, Finding, Fingerprint, Suppression};
+use crate::finding::{redact_key_shapes, Finding, Suppression};
+use crate::key::Fingerprint;
 use crate::project_config::AllowPath;
 
 /// The ignore file looked up at each scan root.

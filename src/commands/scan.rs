@@ -106,7 +106,18 @@ pub fn keep_only_live(report: &mut Report) {
 /// Loads the built-in rules plus `--rules` files. A bad rule file is fatal:
 /// scanning with half the rules would pass things it should not.
 pub fn load_rules(files: &[PathBuf]) -> anyhow::Result<RuleSet> {
-    RuleSet::builtin_with(files)
+    let mut rules = RuleSet::builtin();
+    for file in files {
+        rules.extend(load_rule_file(file)?);
+    }
+    Ok(rules)
+}
+
+/// One `--rules` file, its rules' own examples checked
+/// ([`crate::matcher::check_own_examples`]).
+fn load_rule_file(file: &Path) -> anyhow::Result<RuleSet> {
+    RuleSet::load(file)
+        .and_then(|set| crate::matcher::check_own_examples(&set).map(|()| set))
         .map_err(|err| anyhow::anyhow!("--rules {err}; fix the rule file or drop the option"))
 }
 
@@ -119,9 +130,7 @@ pub fn load_scan_rules(args: &ScanArgs) -> anyhow::Result<RuleSet> {
         rules.extend(project.rules.clone());
     }
     for file in &args.rule_files {
-        rules.extend(RuleSet::load(file).map_err(|err| {
-            anyhow::anyhow!("--rules {err}; fix the rule file or drop the option")
-        })?);
+        rules.extend(load_rule_file(file)?);
     }
     Ok(rules)
 }
@@ -397,10 +406,12 @@ fn base_suppressions(
     Ok(base)
 }
 
+/// A full object id shortened ([`crate::wording::short`]); any other
+/// revision (a ref name) as given.
 fn short_rev(rev: &str) -> &str {
     let is_id = rev.len() >= 40 && rev.bytes().all(|b| b.is_ascii_hexdigit());
     if is_id {
-        &rev[..12]
+        crate::wording::short(rev)
     } else {
         rev
     }
@@ -632,7 +643,7 @@ fn write_commit_blocked(
         writeln!(
             err,
             "  - if the key was ever pushed or shared, revoke it: `vastleaks revoke` or {}",
-            crate::revoke::MANAGE_KEYS_URL
+            crate::vast_api::MANAGE_KEYS_URL
         )?;
     }
     writeln!(err, "  More: {}", found_a_key_link())
@@ -782,10 +793,11 @@ pub fn write_diagnostics(
     if let Some(counts) = summary.verification.as_ref().filter(|c| hint && c.live > 0) {
         writeln!(
             err,
-            "vastleaks: {} key{} LIVE: anyone who saw {} can use the account now; revoke first (`vastleaks revoke`, or https://cloud.vast.ai/manage-keys/)",
-            counts.live,
-            if counts.live == 1 { " is" } else { "s are" },
+            "vastleaks: {} {} LIVE: anyone who saw {} can use the account now; revoke first (`vastleaks revoke`, or {})",
+            report::plural(counts.live, "key"),
+            if counts.live == 1 { "is" } else { "are" },
             if counts.live == 1 { "it" } else { "them" },
+            crate::vast_api::MANAGE_KEYS_URL,
         )?;
     }
     if let Some(counts) = summary.verification.as_ref().filter(|c| c.unknown > 0) {
@@ -799,8 +811,9 @@ pub fn write_diagnostics(
     if !report.findings.is_empty() && hint && report.summary.mode != "staged" {
         writeln!(
             err,
-            "vastleaks: a leaked key must be revoked (https://cloud.vast.ai/manage-keys/ or `vastleaks revoke`); \
-             to accept a finding, add its fingerprint to {IGNORE_FILE_NAME} or put `vastleaks:allow` on its line"
+            "vastleaks: a leaked key must be revoked ({} or `vastleaks revoke`); \
+             to accept a finding, add its fingerprint to {IGNORE_FILE_NAME} or put `vastleaks:allow` on its line",
+            crate::vast_api::MANAGE_KEYS_URL
         )?;
     }
     Ok(())
