@@ -18,6 +18,7 @@ pub mod pack_walk;
 pub mod promisor;
 pub mod provenance;
 pub mod range;
+pub mod range_pack;
 mod refs;
 pub mod tree;
 
