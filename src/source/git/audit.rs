@@ -218,9 +218,9 @@ pub fn scan_with(
             // read is reported as problems, and the exit code says it.
             "object database: {} ({} in {}, {} loose){}",
             crate::wording::plural(total, "object"),
-            crate::report::thousands(total - loose.len() as u64),
+            crate::wording::thousands(total - loose.len() as u64),
             crate::wording::plural(bundles.len() as u64, "pack"),
-            crate::report::thousands(loose.len() as u64),
+            crate::wording::thousands(loose.len() as u64),
             if missing > 0 {
                 format!(
                     "; {} that its trees name missing (see the errors)",
