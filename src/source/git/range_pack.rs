@@ -227,7 +227,7 @@ pub fn scan(
     notes.push(format!(
         "range {label}: {} commit(s); a large range, so every object of the repository was read in pack order ({})",
         commits.len(),
-        crate::report::plural(pass.objects, "object")
+        crate::wording::plural(pass.objects, "object")
     ));
     Ok(Scanned::Done(Outcome {
         introduced,
