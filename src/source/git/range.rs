@@ -316,9 +316,10 @@ pub fn scan(
         notes.push(parentless_note(parentless));
     }
     notes.push(format!(
-        "range {}: {commits} commit(s), {} new blob(s)",
+        "range {}: {}, {}",
         range.label(),
-        order.len()
+        crate::wording::plural(commits as u64, "commit"),
+        crate::wording::plural(order.len() as u64, "new blob")
     ));
     let bar = super::audit::progress_bar_of(
         request.progress,
@@ -343,8 +344,14 @@ pub fn scan(
 
 /// The note for commits whose parents are missing locally.
 pub(super) fn parentless_note(parentless: usize) -> String {
+    let (have, their) = if parentless == 1 {
+        ("has its parents", "its")
+    } else {
+        ("have their parents", "their")
+    };
     format!(
-        "{parentless} commit(s) in the range have parents missing locally (shallow clone); their whole tree was scanned"
+        "{} in the range {have} missing locally (shallow clone); {their} whole tree was scanned",
+        crate::wording::plural(parentless as u64, "commit")
     )
 }
 

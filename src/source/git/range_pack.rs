@@ -225,8 +225,8 @@ pub fn scan(
         notes.push(range::parentless_note(parentless));
     }
     notes.push(format!(
-        "range {label}: {} commit(s); a large range, so every object of the repository was read in pack order ({})",
-        commits.len(),
+        "range {label}: {}; a large range, so every object of the repository was read in pack order ({})",
+        crate::wording::plural(commits.len() as u64, "commit"),
         crate::wording::plural(pass.objects, "object")
     ));
     Ok(Scanned::Done(Outcome {
