@@ -11,6 +11,7 @@ pub mod config_file;
 pub mod decode;
 pub mod finding;
 pub mod gitcli;
+mod layers;
 pub mod matcher;
 pub mod outcome;
 pub mod project_config;
