@@ -25,10 +25,13 @@ use super::plan::{Plan, Planner};
 use crate::cli::{CiGithubArgs, CiMode};
 use crate::gitcli::Git;
 use crate::outcome::Exit;
-use crate::report::{self, Format, RenderOptions, Report, Summary};
+use crate::output;
+use crate::pipeline::{self, Input, KeyChecker, ScanMode, VerifyStep};
+use crate::report::{self, Format, RenderOptions, Report};
+use crate::resolve;
 use crate::rules::RuleSet;
 use crate::source::git::promisor::Promisor;
-use crate::source::git::{open_repository, Mode as GitMode, Range, Request as GitRequest};
+use crate::source::git::{open_repository, Mode as GitMode, Range};
 
 pub fn run(args: &CiGithubArgs) -> anyhow::Result<Exit> {
     let result = run_step(args);
@@ -58,7 +61,7 @@ pub fn run(args: &CiGithubArgs) -> anyhow::Result<Exit> {
 
 fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
     let mut args = args.clone();
-    args.scan = crate::project_config::applied_to_repository(&args.scan)?;
+    args.scan = resolve::with_repository_config(&args.scan)?;
     let args = &args;
     if args.scan.output.show_secrets {
         bail!("--show-secrets is refused in CI: annotations, the job summary and SARIF are visible to anyone who can read the run; drop the option");
@@ -77,9 +80,12 @@ fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
         CiMode::Range => Mode::Range,
     };
     let request = event::request(event, &payload, mode)?;
-    let rules = crate::commands::scan::load_scan_rules(&args.scan)?;
-    // Bad API options are usage errors, found before any fetch or scan.
-    let verifier = crate::commands::scan::prepare_verifier(&args.scan.verify)?;
+    let rules = resolve::scan_rules(&args.scan)?;
+    // Bad API options are usage errors, found before any fetch or scan. No
+    // progress display: a CI log is not a terminal.
+    let mut quiet_progress = args.scan.clone();
+    quiet_progress.progress = crate::cli::ProgressWhen::Never;
+    let verifier = resolve::verifier(&quiet_progress)?;
     let git = Git::new(&repo);
     let mut planner = Planner::new(&git, &args.remote);
     let plan = planner.plan(&request)?;
@@ -89,7 +95,8 @@ fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
         return Ok(Exit::Clean);
     }
 
-    let mut report = scan(&plan, &git, args, &repo, &rules)?;
+    let checker = verifier.as_ref().map(|v| v as &dyn KeyChecker);
+    let mut report = scan(&plan, &git, args, &repo, &rules, checker)?;
     let mut notes = vec![plan.reason().to_string()];
     if let Plan::Commits { commits, .. } = &plan {
         notes.push(format!(
@@ -100,12 +107,6 @@ fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
     notes.extend(planner.fetched.iter().cloned());
     notes.append(&mut report.summary.notes);
     report.summary.notes = notes;
-    if let Some(verifier) = &verifier {
-        verifier.verify_report(&mut report);
-    }
-    if args.scan.verify.only_live {
-        crate::commands::scan::keep_only_live(&mut report);
-    }
 
     let sarif = sarif_path(args);
     crate::report_file::write(
@@ -139,12 +140,12 @@ fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
     }
     match workspace_prefix(&git) {
         Some(prefix) if args.scan.output.format == Format::Github => {
-            crate::commands::scan::emit(&prefixed(&report, &prefix), &rules, &args.scan.output)?
+            output::emit(&prefixed(&report, &prefix), &rules, &args.scan.output)?
         }
-        _ => crate::commands::scan::emit(&report, &rules, &args.scan.output)?,
+        _ => output::emit(&report, &rules, &args.scan.output)?,
     }
 
-    Ok(crate::commands::scan::exit_for(&report, &args.scan))
+    Ok(output::exit_code(&report, resolve::policy(&args.scan)))
 }
 
 /// The one repository the step scans (the positional PATH, default `.`).
@@ -204,8 +205,8 @@ fn print_plan(plan: &Plan, fetched: &[String]) -> anyhow::Result<()> {
     }
 }
 
-/// Runs the scan the plan calls for through the same code as `scan --git`
-/// (full audit) and `scan --git BASE..HEAD` (a range, here with as many
+/// Runs the scan the plan calls for through the pipeline, as `scan --git`
+/// (full audit) and `scan --git BASE..HEAD` do (a range, here with as many
 /// tips and hidden commits as the plan has: nothing is written into the
 /// checkout to squeeze them into one base). A partial clone first gets the
 /// objects the scan needs ([`backfill`]).
@@ -215,46 +216,49 @@ fn scan(
     args: &CiGithubArgs,
     repo: &Path,
     rules: &RuleSet,
+    checker: Option<&dyn KeyChecker>,
 ) -> anyhow::Result<Report> {
     let mode = match plan {
-        Plan::Nothing { .. } => return Ok(empty_report()),
-        Plan::Commits { commits, .. } if commits.is_empty() => return Ok(empty_report()),
-        Plan::Full { .. } => GitMode::Audit,
-        Plan::Commits { tips, excludes, .. } => GitMode::Range(Range {
+        Plan::Nothing { .. } => None,
+        Plan::Commits { commits, .. } if commits.is_empty() => None,
+        Plan::Full { .. } => Some(GitMode::Audit),
+        Plan::Commits { tips, excludes, .. } => Some(GitMode::Range(Range {
             tips: tips.clone(),
             hidden: excludes.clone(),
-        }),
+        })),
     };
     let mut fetched = None;
-    if Promisor::detect(&open_repository(repo)?).is_some() {
-        let scope = match &mode {
-            GitMode::Range(range) => Scope::Range(range),
-            _ => Scope::All,
-        };
-        fetched = backfill(git, &args.remote, repo, &scope)?;
+    if let Some(mode) = &mode {
+        if Promisor::detect(&open_repository(repo)?).is_some() {
+            let scope = match mode {
+                GitMode::Range(range) => Scope::Range(range),
+                _ => Scope::All,
+            };
+            fetched = backfill(git, &args.remote, repo, &scope)?;
+        }
     }
-    let mut scan_args = args.scan.clone();
-    scan_args.paths = vec![repo.to_path_buf()];
-    let request = GitRequest {
-        repo: repo.to_path_buf(),
-        mode,
-        jobs: args.scan.jobs,
-        max_file_size: args.scan.max_file_size(),
-        progress: false,
+    let input = match mode {
+        Some(mode) => Input::Git {
+            repo: repo.to_path_buf(),
+            mode,
+            progress: false,
+        },
+        None => Input::Nothing(ScanMode::Range),
     };
-    let mut report = crate::commands::scan::collect_with(&scan_args, rules, Some(request), false)?;
+    let pipeline_plan = pipeline::Plan {
+        input,
+        rules,
+        limits: resolve::limits(&args.scan),
+        suppressions: resolve::suppressions(&args.scan),
+        notes: resolve::notes(&args.scan),
+        verify: checker.map(|checker| VerifyStep {
+            checker,
+            only_live: args.scan.verify.only_live,
+        }),
+    };
+    let mut report = pipeline::run(&pipeline_plan, None)?;
     report.summary.notes.splice(0..0, fetched);
     Ok(report)
-}
-
-fn empty_report() -> Report {
-    Report {
-        summary: Summary {
-            mode: "range".to_string(),
-            ..Summary::default()
-        },
-        ..Report::default()
-    }
 }
 
 /// Where the repository sits inside `GITHUB_WORKSPACE` (`sub/dir/`), when

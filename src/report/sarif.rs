@@ -19,7 +19,7 @@ use std::io::{self, Write};
 
 use serde_json::{json, Value};
 
-use super::{RenderOptions, Report};
+use super::{RenderOptions, Report, ScanMode};
 use crate::finding::{redact_key_shapes, Finding, SourceKind, VerifyStatus};
 use crate::rules::{Confidence, Rule};
 
@@ -72,7 +72,7 @@ pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) 
                 "informationUri": information_uri(),
                 "rules": rules,
             }},
-            "automationDetails": { "id": automation_id(&report.summary.mode) },
+            "automationDetails": { "id": automation_id(report.summary.mode) },
             "results": results,
             "columnKind": "unicodeCodePoints",
         }],
@@ -83,11 +83,10 @@ pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) 
 
 /// The run's category: one per kind of scan, so that each kind only closes
 /// its own alerts (`vastleaks/full/`, `vastleaks/range/`, ...).
-pub fn automation_id(mode: &str) -> String {
+pub fn automation_id(mode: ScanMode) -> String {
     let kind = match mode {
-        "git" => "full",
-        "" => "files",
-        other => other,
+        ScanMode::Git => "full",
+        other => other.name(),
     };
     format!("vastleaks/{kind}/")
 }
@@ -294,12 +293,12 @@ mod tests {
         serde_json::from_slice(&out).unwrap()
     }
 
-    fn report(mode: &str, findings: Vec<Finding>, suppressed: Vec<Finding>) -> Report {
+    fn report(mode: ScanMode, findings: Vec<Finding>, suppressed: Vec<Finding>) -> Report {
         Report {
             findings,
             suppressed,
             summary: Summary {
-                mode: mode.to_string(),
+                mode,
                 ..Summary::default()
             },
             ..Report::default()
@@ -308,15 +307,21 @@ mod tests {
 
     #[test]
     fn each_kind_of_run_has_its_own_category() {
-        let ids: Vec<String> = ["git", "range", "files", "staged", "stdin"]
-            .iter()
-            .map(|mode| {
-                render(&report(mode, vec![], vec![]))["runs"][0]["automationDetails"]["id"]
-                    .as_str()
-                    .unwrap()
-                    .to_string()
-            })
-            .collect();
+        let ids: Vec<String> = [
+            ScanMode::Git,
+            ScanMode::Range,
+            ScanMode::Files,
+            ScanMode::Staged,
+            ScanMode::Stdin,
+        ]
+        .into_iter()
+        .map(|mode| {
+            render(&report(mode, vec![], vec![]))["runs"][0]["automationDetails"]["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
         assert_eq!(
             ids,
             [
@@ -337,7 +342,7 @@ mod tests {
             ..GitProvenance::default()
         });
         let stdin = Finding::for_test(KEY, SourceKind::Stdin, None, 2, 3);
-        let sarif = render(&report("range", vec![commit, stdin], vec![]));
+        let sarif = render(&report(ScanMode::Range, vec![commit, stdin], vec![]));
         let results = &sarif["runs"][0]["results"];
         let commit = &results[0]["locations"][0];
         assert_eq!(
@@ -362,7 +367,7 @@ mod tests {
     #[test]
     fn files_keep_their_physical_location_only() {
         let file = Finding::for_test(KEY, SourceKind::File, Some("a b/.env"), 2, 14);
-        let sarif = render(&report("files", vec![file], vec![]));
+        let sarif = render(&report(ScanMode::Files, vec![file], vec![]));
         let location = &sarif["runs"][0]["results"][0]["locations"][0];
         assert_eq!(
             location["physicalLocation"]["artifactLocation"]["uri"],
@@ -385,7 +390,11 @@ mod tests {
         revoked.verification.as_mut().unwrap().status = VerifyStatus::Revoked;
         let mut medium = Finding::for_test(KEY, SourceKind::File, Some("a"), 1, 1);
         medium.confidence = Confidence::Medium;
-        let sarif = render(&report("files", vec![live, revoked, medium], vec![]));
+        let sarif = render(&report(
+            ScanMode::Files,
+            vec![live, revoked, medium],
+            vec![],
+        ));
         let severities: Vec<&str> = sarif["runs"][0]["results"]
             .as_array()
             .unwrap()
@@ -418,7 +427,7 @@ mod tests {
         baseline.suppression = Some(Suppression::Baseline {
             file: format!("old-{KEY}.json"),
         });
-        let sarif = render(&report("files", vec![], vec![inline, baseline]));
+        let sarif = render(&report(ScanMode::Files, vec![], vec![inline, baseline]));
         let results = &sarif["runs"][0]["results"];
         assert_eq!(results[0]["suppressions"][0]["kind"], "inSource");
         assert_eq!(results[1]["suppressions"][0]["kind"], "external");
