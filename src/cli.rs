@@ -13,6 +13,11 @@ use crate::untrusted::Redaction;
 use crate::verify::retry::parse_duration;
 
 /// The one exit policy (src/outcome.rs), as every help text states it.
+/// Commands that do not scan: they work or fail.
+const PLAIN_EXIT_CODES: &str =
+    "Exit codes: 2 an error (a usage error, or what could not be done); 0 otherwise.";
+/// `rules`: a failed example is like a finding.
+const RULES_EXIT_CODES: &str = "Exit codes: 1 `check` found a rule whose examples fail; 2 an error (e.g. a --rules file that does not load); 0 otherwise.";
 const EXIT_CODES: &str = "Exit codes: 1 findings (that --fail-on counts); 2 an incomplete scan (part of it could not be read, or every input was skipped; --allow-incomplete accepts it) or an error; 0 otherwise.";
 
 /// `--version` (long form): what a bug report needs to reproduce a build.
@@ -46,10 +51,13 @@ pub enum Command {
     #[command(after_help = EXIT_CODES)]
     Scan(ScanArgs),
     /// List or check the detection rules.
+    #[command(after_help = RULES_EXIT_CODES)]
     Rules(RulesArgs),
     /// Install a git pre-commit hook that scans the staged content of each commit.
+    #[command(after_help = PLAIN_EXIT_CODES)]
     InstallHook(InstallHookArgs),
     /// Run as a CI step: decide from the CI's environment what to scan, scan it, report for the CI.
+    #[command(after_help = EXIT_CODES)]
     Ci(CiArgs),
     /// Scan, verify, and revoke the keys that are live (dry run unless --yes).
     #[command(
@@ -57,8 +65,10 @@ pub enum Command {
     )]
     Revoke(RevokeArgs),
     /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
+    #[command(after_help = PLAIN_EXIT_CODES)]
     Completions(CompletionsArgs),
     /// Print the man page (roff), every subcommand included.
+    #[command(after_help = PLAIN_EXIT_CODES)]
     Man,
 }
 
@@ -166,7 +176,7 @@ pub struct ScanArgs {
     pub branch: Option<String>,
 
     /// Progress bar on standard error: `auto` shows it on a terminal only.
-    #[arg(long, value_enum, default_value_t = ProgressWhen::Auto)]
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ProgressWhen::Auto)]
     pub progress: ProgressWhen,
 
     #[command(flatten)]
@@ -221,9 +231,16 @@ pub struct VerifyArgs {
 
 /// `vastleaks revoke`.
 #[derive(Debug, Clone, Args)]
-#[command(mut_arg("paths", |arg| arg.help(
-    "Files or directories to scan (`-` is not accepted: give keys on standard input with --stdin)"
-)))]
+#[command(
+    mut_arg("paths", |arg| arg.help(
+        "Files or directories to scan (`-` is not accepted: give keys on standard input with --stdin)"
+    )),
+    // Refused (scan-only) or meaningless here: revoke always verifies and acts
+    // only on live keys. Hidden so that help offers only what works.
+    mut_arg("fail_on", |arg| arg.hide(true)),
+    mut_arg("only_live", |arg| arg.hide(true)),
+    mut_arg("verify", |arg| arg.hide(true))
+)]
 pub struct RevokeArgs {
     /// Read keys from standard input, one per line, instead of scanning (never pass keys as arguments).
     #[arg(long, conflicts_with = "paths")]
@@ -287,7 +304,7 @@ pub struct OutputArgs {
     pub redact: Redaction,
 
     /// When to colour human output (NO_COLOR is honoured with `auto`).
-    #[arg(long, value_enum, default_value_t = ColorWhen::Auto)]
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
 
     /// Print nothing on standard error but errors.
@@ -332,8 +349,10 @@ pub struct RulesArgs {
 #[derive(Debug, Clone, Copy, Subcommand)]
 pub enum RulesAction {
     /// Print every rule with its id, confidence and description.
+    #[command(after_help = RULES_EXIT_CODES)]
     List,
     /// Compile every rule and check all examples and negative examples.
+    #[command(after_help = RULES_EXIT_CODES)]
     Check,
 }
 
@@ -355,6 +374,7 @@ pub enum CiProvider {
     /// GitHub Actions: reads GITHUB_EVENT_NAME/GITHUB_EVENT_PATH, scans the pushed or
     /// pull-request commits (or all history on schedule/workflow_dispatch), writes
     /// annotations, the job summary, a SARIF file and step outputs.
+    #[command(after_help = EXIT_CODES)]
     Github(CiGithubArgs),
 }
 
@@ -364,7 +384,15 @@ pub enum CiProvider {
 #[derive(Debug, Clone, Args)]
 #[command(
     mut_arg("format", |arg| arg.default_value("github")),
-    mut_arg("paths", |arg| arg.help("The repository to scan (where actions/checkout put it)"))
+    mut_arg("paths", |arg| arg.help("The repository to scan (where actions/checkout put it)")),
+    // The event decides what is scanned, and keys are never shown in CI: these
+    // are refused (or, `--git`, implied), so help does not offer them.
+    mut_arg("show_secrets", |arg| arg.hide(true)),
+    mut_arg("staged", |arg| arg.hide(true)),
+    mut_arg("files", |arg| arg.hide(true)),
+    mut_arg("since_commit", |arg| arg.hide(true)),
+    mut_arg("branch", |arg| arg.hide(true)),
+    mut_arg("git", |arg| arg.hide(true))
 )]
 pub struct CiGithubArgs {
     /// auto: the event's commits (full history on schedule/workflow_dispatch); full: all

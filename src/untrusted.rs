@@ -176,7 +176,7 @@ pub enum Redaction {
     /// key you own, useless to an attacker.
     #[default]
     Partial,
-    /// No key characters at all ([`FULLY_REDACTED`]), for logs shared
+    /// No key characters at all (`[redacted]`), for logs shared
     /// outside the team; the fingerprint still identifies the key.
     Full,
     /// The whole key (`--show-secrets`; not a `--redact` value).

@@ -124,6 +124,21 @@ fn inputs_map_to_options_the_binary_accepts() {
     for option in ["--mode", "--fail-on", "--verify", "--sarif"] {
         assert!(help.contains(option), "ci github --help lacks {option}");
     }
+    // The event decides what is scanned, and secrets are never shown in CI:
+    // options `ci github` refuses are not offered.
+    for refused in [
+        "--show-secrets",
+        "--staged",
+        "--since-commit",
+        "--branch",
+        "--files",
+        "--git ",
+    ] {
+        assert!(
+            !help.contains(refused),
+            "ci github --help offers {refused}: {help}"
+        );
+    }
     let action = action();
     for (input, values) in [
         ("mode", ["auto", "full", "range"]),

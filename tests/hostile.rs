@@ -526,3 +526,69 @@ fn suppressions_a_range_adds_are_listed_and_base_only_ignores_them() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("needs a range"), "{stderr}");
 }
+
+/// A committed `.ignore` (or `.gitignore`) can hide tracked files from the
+/// work-tree walk: they are reported as skipped, never silently dropped, and a
+/// tree where every file is hidden is not a clean scan.
+#[test]
+fn tracked_files_hidden_by_a_committed_ignore_file_are_reported_as_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = init_repo(&dir.path().join("repo"));
+    commit_file(&repo, "src/app.py", &format!("{}\n", key_line(1)), "app");
+    commit_file(&repo, "README.md", "nothing here\n", "readme");
+    // Hide the file with the key; README.md is still scanned.
+    commit_file(&repo, ".ignore", "src/\n", "hide src");
+    let (code, json, stderr) = scan_json(&repo, &["."]);
+    let problems = json["problems"].as_array().unwrap();
+    let hidden: Vec<_> = problems
+        .iter()
+        .filter(|p| p["path"].as_str().unwrap().ends_with("src/app.py"))
+        .collect();
+    assert_eq!(hidden.len(), 1, "{stderr}");
+    assert_eq!(hidden[0]["kind"], "skipped");
+    let message = hidden[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("tracked") && message.contains("--no-ignore"),
+        "{message}"
+    );
+    assert!(stderr.contains("src/app.py"), "{stderr}");
+    assert_eq!(code, 0, "one file scanned, one hidden: {stderr}");
+    // `--no-ignore` scans it: the key is found.
+    let (code, json, _) = scan_json(&repo, &["--no-ignore", "."]);
+    assert_eq!(code, 1);
+    assert_eq!(json["findings"].as_array().unwrap().len(), 1);
+
+    // Everything hidden (`*`, with `.ignore` itself hidden too): exit 2.
+    commit_file(&repo, ".ignore", "*\n", "hide all");
+    let (code, json, stderr) = scan_json(&repo, &["."]);
+    assert_eq!(json["summary"]["scanned"], 0, "{stderr}");
+    assert!(
+        json["summary"]["skipped"].as_u64().unwrap() >= 3,
+        "{stderr}"
+    );
+    assert_eq!(
+        code, 2,
+        "every tracked file hidden is not a clean scan: {stderr}"
+    );
+
+    // Scanning a subdirectory only reports what is under it; untracked
+    // ignored files (build output) are not reported.
+    commit_file(&repo, ".ignore", "*.py\n", "hide python files");
+    std::fs::write(repo.join(".gitignore"), "target/\n").unwrap();
+    std::fs::create_dir_all(repo.join("target")).unwrap();
+    std::fs::write(repo.join("target/out.bin"), "build output\n").unwrap();
+    let (_, json, stderr) = scan_json(&repo, &["src"]);
+    let paths: Vec<_> = json["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["path"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(paths.len(), 1, "{paths:?} {stderr}");
+    assert!(paths[0].ends_with("app.py"), "{paths:?}");
+    let (_, json, _) = scan_json(&repo, &["."]);
+    assert!(
+        !json["problems"].to_string().contains("out.bin"),
+        "untracked ignored files are not reported"
+    );
+}

@@ -280,6 +280,15 @@ fn usage_errors_and_help_say_what_to_use_instead() {
     let help = String::from_utf8_lossy(&output.stdout);
     assert!(!help.contains("`-` reads standard input"), "{help}");
     assert!(help.contains("--stdin"), "{help}");
+    // Options revoke refuses (or that mean nothing to it) are not offered.
+    for refused in ["--fail-on", "--only-live", "--verify "] {
+        assert!(
+            !help.contains(refused),
+            "revoke --help offers {refused}: {help}"
+        );
+    }
+    assert!(!help.contains("[`"), "rustdoc links leak into help: {help}");
+    assert!(help.contains("--verify-timeout"), "{help}");
     let output = vastleaks().args(["revoke", "-"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("--stdin"), "{}", stderr(&output));

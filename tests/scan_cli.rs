@@ -678,3 +678,57 @@ fn long_version_names_commit_target_and_rules() {
     let short = vastleaks().arg("-V").output().unwrap();
     assert_eq!(String::from_utf8_lossy(&short.stdout).lines().count(), 1);
 }
+
+/// Every subcommand's help states its exit codes, so nobody has to guess
+/// what a script or CI step should check.
+#[test]
+fn every_subcommand_help_states_its_exit_codes() {
+    for command in [
+        &["scan"][..],
+        &["revoke"],
+        &["ci"],
+        &["ci", "github"],
+        &["rules"],
+        &["rules", "list"],
+        &["rules", "check"],
+        &["install-hook"],
+        &["completions"],
+        &["man"],
+    ] {
+        let output = vastleaks().args(command).arg("--help").output().unwrap();
+        let help = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            help.contains("Exit codes:") && help.contains("2 "),
+            "{command:?} --help does not state its exit codes: {help}"
+        );
+    }
+}
+
+/// The README's option tables use the value names `--help` prints.
+#[test]
+fn readme_value_names_match_help() {
+    let readme = include_str!("../README.md");
+    let mut help = String::new();
+    for command in [&["scan"][..], &["revoke"], &["ci", "github"]] {
+        let output = vastleaks().args(command).arg("--help").output().unwrap();
+        help.push_str(&String::from_utf8_lossy(&output.stdout));
+    }
+    let option_value = regex::Regex::new(r"`(?:-[a-zA-Z], )?(--[a-z-]+) ([A-Z][A-Z_]*)`").unwrap();
+    let mut checked = 0;
+    for caps in option_value.captures_iter(readme) {
+        let (option, value) = (&caps[1], &caps[2]);
+        if !help.contains(&format!("{option} <")) {
+            continue; // another tool's option, or a flag without a value
+        }
+        assert!(
+            help.contains(&format!("{option} <{value}>")),
+            "README writes `{option} {value}`, --help writes {}",
+            help.lines()
+                .find(|l| l.contains(&format!("{option} <")))
+                .unwrap_or_default()
+                .trim()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} options checked");
+}

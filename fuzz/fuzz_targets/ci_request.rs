@@ -1,4 +1,4 @@
-//! The GitHub event payload parser (`ci::plan::request`) over arbitrary event
+//! The GitHub event payload parser (`ci::event::request`) over arbitrary event
 //! names and JSON values, in every mode. The input is the event name, a
 //! newline, then the payload; payloads that are not JSON still run, as `{}`
 //! and as a JSON string of their text.
@@ -6,7 +6,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use vastleaks::ci::plan::{request, Mode, Request};
+use vastleaks::ci::event::{request, Mode, Request};
 
 /// Every commit id a request hands to git as an argument (`git fetch REMOTE
 /// ID`, `git merge-base`, `git rev-list`): it must be an object id, never
@@ -17,6 +17,26 @@ fn commit_ids(request: &Request) -> Vec<&str> {
         Request::PullRequest { base, head, .. } => vec![base, head],
         Request::Push { before, after, .. } => vec![before, after],
         Request::NewRef { after, .. } => vec![after],
+    }
+}
+
+/// Every ref name a request hands to git: never something git would parse as
+/// an option.
+fn ref_names(request: &Request) -> Vec<&str> {
+    match request {
+        Request::Push {
+            git_ref,
+            default_branch,
+            ..
+        }
+        | Request::NewRef {
+            git_ref,
+            default_branch,
+            ..
+        } => std::iter::once(git_ref.as_str())
+            .chain(default_branch.as_deref())
+            .collect(),
+        _ => Vec::new(),
     }
 }
 
@@ -43,6 +63,9 @@ fuzz_target!(|data: &[u8]| {
                     }
                     if mode == Mode::Range {
                         assert!(!matches!(req, Request::Full { .. }), "{req:?}");
+                    }
+                    for name in ref_names(&req) {
+                        assert!(!name.starts_with('-'), "{event:?}: ref {name:?} in {req:?}");
                     }
                     for id in commit_ids(&req) {
                         assert!(is_object_id(id), "{event:?}: commit id {id:?} in {req:?}");

@@ -29,6 +29,7 @@ fn finding(path: &str) -> Finding {
             offset: 0,
             length: 64,
             binary: false,
+            encoding: None,
         },
         git: None,
         verification: None,

@@ -66,8 +66,12 @@ fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
     if args.scan.output.show_secrets {
         bail!("--show-secrets is refused in CI: annotations, the job summary and SARIF are visible to anyone who can read the run; drop the option");
     }
-    if args.scan.staged || args.scan.since_commit.is_some() || args.scan.branch.is_some() {
-        bail!("--staged, --since-commit and --branch are decided by the event in `ci github`; drop them (use --mode full for a full audit, or `vastleaks scan --git BASE..HEAD` for a range of your own)");
+    if args.scan.staged
+        || args.scan.files
+        || args.scan.since_commit.is_some()
+        || args.scan.branch.is_some()
+    {
+        bail!("--staged, --files, --since-commit and --branch are decided by the event in `ci github`; drop them (use --mode full for a full audit, or `vastleaks scan --git BASE..HEAD` for a range of your own)");
     }
     let repo = repository(args)?;
     let event = args.event_name.as_deref().context(

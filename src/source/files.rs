@@ -21,6 +21,8 @@ use crate::scan::{
     Blob, Collector, ProblemKind, Scanner, StreamOptions, StreamOutcome, DEFAULT_WINDOW,
 };
 
+mod tracked;
+
 pub struct WalkOptions {
     pub roots: Vec<PathBuf>,
     /// Also scan files that .gitignore and friends exclude.
@@ -54,10 +56,19 @@ pub fn scan(options: &WalkOptions, scanner: &Scanner, collector: &Collector) {
         .follow_links(options.follow)
         .threads(options.jobs)
         .filter_entry(|entry| entry.file_name() != ".git");
+    // Ignore files are repository content: tracked files they hide are
+    // reported (see `tracked`). With --no-ignore nothing is hidden.
+    let tracked = (!options.no_ignore)
+        .then(|| tracked::Tracked::under(&options.roots))
+        .flatten();
     builder.build_parallel().run(|| {
-        Box::new(|entry| {
+        let mut visits = tracked::Visits::new(tracked.as_ref());
+        Box::new(move |entry| {
             match entry {
                 Ok(entry) => {
+                    if entry.depth() > 0 {
+                        visits.record(entry.path());
+                    }
                     let file_type = entry.file_type();
                     let is_file = file_type.is_some_and(|t| t.is_file());
                     let is_dir = file_type.is_some_and(|t| t.is_dir());
@@ -90,6 +101,9 @@ pub fn scan(options: &WalkOptions, scanner: &Scanner, collector: &Collector) {
             WalkState::Continue
         })
     });
+    if let Some(tracked) = tracked {
+        tracked.report_hidden(collector);
+    }
 }
 
 fn scan_file(path: &Path, max_file_size: u64, scanner: &Scanner, collector: &Collector) {
