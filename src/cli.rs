@@ -144,11 +144,6 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_config: bool,
 
-    /// The project configuration in effect, filled in by
-    /// `resolve::with_project_config` before a command scans.
-    #[arg(skip)]
-    pub project: Option<std::sync::Arc<crate::project_config::ProjectConfig>>,
-
     /// Scan git history instead of files: every object in the repository
     /// (PATH is the repository, default `.`). With `--since-commit` or a
     /// `BASE..HEAD` argument, only what those commits introduced.

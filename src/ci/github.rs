@@ -26,9 +26,9 @@ use crate::cli::{CiGithubArgs, CiMode};
 use crate::gitcli::Git;
 use crate::outcome::Exit;
 use crate::output;
-use crate::pipeline::{self, Input, KeyChecker, ScanMode, VerifyStep};
+use crate::pipeline::{self, Input, KeyChecker, ScanMode};
 use crate::report::{self, Format, RenderOptions, Report};
-use crate::resolve;
+use crate::resolve::{self, ScanSettings};
 use crate::rules::RuleSet;
 use crate::source::git::promisor::Promisor;
 use crate::source::git::{open_repository, Mode as GitMode, Range};
@@ -60,9 +60,7 @@ pub fn run(args: &CiGithubArgs) -> anyhow::Result<Exit> {
 }
 
 fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
-    let mut args = args.clone();
-    args.scan = resolve::with_repository_config(&args.scan)?;
-    let args = &args;
+    let settings = ScanSettings::for_repository(&args.scan)?;
     if args.scan.output.show_secrets {
         bail!("--show-secrets is refused in CI: annotations, the job summary and SARIF are visible to anyone who can read the run; drop the option");
     }
@@ -84,12 +82,10 @@ fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
         CiMode::Range => Mode::Range,
     };
     let request = event::request(event, &payload, mode)?;
-    let rules = resolve::scan_rules(&args.scan)?;
+    let rules = settings.rules()?;
     // Bad API options are usage errors, found before any fetch or scan. No
     // progress display: a CI log is not a terminal.
-    let mut quiet_progress = args.scan.clone();
-    quiet_progress.progress = crate::cli::ProgressWhen::Never;
-    let verifier = resolve::verifier(&quiet_progress)?;
+    let verifier = resolve::verifier(&args.scan.verify, false)?;
     let git = Git::new(&repo);
     let mut planner = Planner::new(&git, &args.remote);
     let plan = planner.plan(&request)?;
@@ -99,8 +95,17 @@ fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
         return Ok(Exit::Clean);
     }
 
-    let checker = verifier.as_ref().map(|v| v as &dyn KeyChecker);
-    let mut report = scan(&plan, &git, args, &repo, &rules, checker)?;
+    let (input, fetched) = input_for(&plan, &git, args, &repo)?;
+    let scan = pipeline::Plan {
+        input,
+        rules: &rules,
+        limits: settings.limits(),
+        suppressions: settings.suppressions(),
+        notes: settings.notes(),
+        verify: settings.verify_step(verifier.as_ref().map(|v| v as &dyn KeyChecker)),
+    };
+    let mut report = pipeline::run(&scan, None)?;
+    report.summary.notes.splice(0..0, fetched);
     let mut notes = vec![plan.reason().to_string()];
     if let Plan::Commits { commits, .. } = &plan {
         notes.push(format!(
@@ -149,7 +154,7 @@ fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
         _ => output::emit(&report, &rules, &args.scan.output)?,
     }
 
-    Ok(output::exit_code(&report, resolve::policy(&args.scan)))
+    Ok(output::exit_code(&report, settings.policy()))
 }
 
 /// The one repository the step scans (the positional PATH, default `.`).
@@ -209,60 +214,43 @@ fn print_plan(plan: &Plan, fetched: &[String]) -> anyhow::Result<()> {
     }
 }
 
-/// Runs the scan the plan calls for through the pipeline, as `scan --git`
-/// (full audit) and `scan --git BASE..HEAD` do (a range, here with as many
-/// tips and hidden commits as the plan has: nothing is written into the
-/// checkout to squeeze them into one base). A partial clone first gets the
-/// objects the scan needs ([`backfill`]).
-fn scan(
+/// What the event's plan calls for, as pipeline input: the same as `scan
+/// --git` (full audit) and `scan --git BASE..HEAD` (a range, here with as
+/// many tips and hidden commits as the plan has: nothing is written into
+/// the checkout to squeeze them into one base). A partial clone first gets
+/// the objects the scan needs ([`backfill`]); the note saying so comes back
+/// with the input.
+fn input_for(
     plan: &Plan,
     git: &Git,
     args: &CiGithubArgs,
     repo: &Path,
-    rules: &RuleSet,
-    checker: Option<&dyn KeyChecker>,
-) -> anyhow::Result<Report> {
+) -> anyhow::Result<(Input, Option<String>)> {
     let mode = match plan {
-        Plan::Nothing { .. } => None,
-        Plan::Commits { commits, .. } if commits.is_empty() => None,
-        Plan::Full { .. } => Some(GitMode::Audit),
-        Plan::Commits { tips, excludes, .. } => Some(GitMode::Range(Range {
+        Plan::Nothing { .. } => return Ok((Input::Nothing(ScanMode::Range), None)),
+        Plan::Commits { commits, .. } if commits.is_empty() => {
+            return Ok((Input::Nothing(ScanMode::Range), None))
+        }
+        Plan::Full { .. } => GitMode::Audit,
+        Plan::Commits { tips, excludes, .. } => GitMode::Range(Range {
             tips: tips.clone(),
             hidden: excludes.clone(),
-        })),
-    };
-    let mut fetched = None;
-    if let Some(mode) = &mode {
-        if Promisor::detect(&open_repository(repo)?).is_some() {
-            let scope = match mode {
-                GitMode::Range(range) => Scope::Range(range),
-                _ => Scope::All,
-            };
-            fetched = backfill(git, &args.remote, repo, &scope)?;
-        }
-    }
-    let input = match mode {
-        Some(mode) => Input::Git {
-            repo: repo.to_path_buf(),
-            mode,
-            progress: false,
-        },
-        None => Input::Nothing(ScanMode::Range),
-    };
-    let pipeline_plan = pipeline::Plan {
-        input,
-        rules,
-        limits: resolve::limits(&args.scan),
-        suppressions: resolve::suppressions(&args.scan),
-        notes: resolve::notes(&args.scan),
-        verify: checker.map(|checker| VerifyStep {
-            checker,
-            only_live: args.scan.verify.only_live,
         }),
     };
-    let mut report = pipeline::run(&pipeline_plan, None)?;
-    report.summary.notes.splice(0..0, fetched);
-    Ok(report)
+    let mut fetched = None;
+    if Promisor::detect(&open_repository(repo)?).is_some() {
+        let scope = match &mode {
+            GitMode::Range(range) => Scope::Range(range),
+            _ => Scope::All,
+        };
+        fetched = backfill(git, &args.remote, repo, &scope)?;
+    }
+    let input = Input::Git {
+        repo: repo.to_path_buf(),
+        mode,
+        progress: false,
+    };
+    Ok((input, fetched))
 }
 
 /// Where the repository sits inside `GITHUB_WORKSPACE` (`sub/dir/`), when

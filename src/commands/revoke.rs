@@ -14,7 +14,7 @@ use crate::finding::{
 use crate::output::{redacting, write_diagnostics, write_problems};
 use crate::pipeline::{self, Report, ScanMode, Summary};
 use crate::report::Format;
-use crate::resolve;
+use crate::resolve::{self, ScanSettings};
 use crate::revoke::{Action, AuditRecord, Outcome, Revoker, MANAGE_KEYS_URL};
 use crate::rules::Confidence;
 use crate::verify::Verifier;
@@ -27,7 +27,8 @@ enum Mode {
 }
 
 pub fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
-    let scan = &resolve::with_project_config(&args.scan)?;
+    let scan = &args.scan;
+    let settings = ScanSettings::new(scan)?;
     if !matches!(
         scan.output.format,
         Format::Human | Format::Json | Format::Jsonl
@@ -60,7 +61,7 @@ pub fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
     {
         bail!("--only-live and --fail-on apply to `vastleaks scan`; revoke always verifies and acts only on live keys (use --fingerprint to choose keys)");
     }
-    let rules = resolve::scan_rules(scan)?;
+    let rules = settings.rules()?;
     // Revoke always verifies: a key is revoked only once verified live.
     let verifier = Verifier::new(&resolve::verify_options(
         &scan.verify,
@@ -73,7 +74,7 @@ pub fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
         if scan.paths.iter().any(|p| p.as_os_str() == "-") {
             bail!("`revoke -` is not supported: use `revoke --stdin` with one key per line");
         }
-        pipeline::run(&resolve::plan(scan, &rules, None)?, None)?
+        pipeline::run(&settings.plan(&rules, None)?, None)?
     };
     if !wanted.is_empty() {
         report.findings.retain(|f| wanted.contains(&f.fingerprint));

@@ -7,21 +7,18 @@ use crate::cli::ScanArgs;
 use crate::finding::Finding;
 use crate::output::{self, live};
 use crate::pipeline::{self, KeyChecker};
-use crate::resolve;
+use crate::resolve::{self, ScanSettings};
 
 /// For the library's users (and the property tests): the stderr writer.
 pub use crate::output::write_diagnostics;
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<Exit> {
-    let args = &resolve::with_project_config(args)?;
-    let rules = resolve::scan_rules(args)?;
+    let settings = ScanSettings::new(args)?;
+    let rules = settings.rules()?;
     // Validate the API options before scanning: a bad --api-url is a usage error.
-    let verifier = resolve::verifier(args)?;
-    let plan = resolve::plan(
-        args,
-        &rules,
-        verifier.as_ref().map(|v| v as &dyn KeyChecker),
-    )?;
+    let progress = resolve::progress_wanted(args.progress, args.output.quiet);
+    let verifier = resolve::verifier(&args.verify, progress)?;
+    let plan = settings.plan(&rules, verifier.as_ref().map(|v| v as &dyn KeyChecker))?;
     let printer = live::prints_live(args).then(|| live::LivePrinter::new(&args.output, &rules));
     let mut print = |batch: &[Finding]| {
         if let Some(printer) = &printer {
@@ -42,5 +39,5 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<Exit> {
     } else {
         output::emit(&report, &rules, &args.output)?;
     }
-    Ok(output::exit_code(&report, resolve::policy(args)))
+    Ok(output::exit_code(&report, settings.policy()))
 }
