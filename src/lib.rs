@@ -3,6 +3,8 @@
 //! Data flows one way: sources (files, stdin, git objects, staged blobs) hand
 //! bytes to the [`matcher`], which yields [`finding`]s; suppressions filter
 //! them; later stages may verify or revoke; [`report`] renders the result.
+//! [`pipeline::run`] is where a scan happens; commands build its plan from
+//! their arguments ([`resolve`]) and write its report ([`output`]).
 
 pub mod ci;
 pub mod cli;

@@ -1,4 +1,4 @@
-//! Revocation, by the safe procedure of vast-api.md §5.
+//! Revocation, by a procedure that never deletes the wrong key.
 //!
 //! The API cannot be asked "delete *this* key"; it deletes a key *id*. The id
 //! of the calling key comes from `/users/current/` (`key_id`), which is not
