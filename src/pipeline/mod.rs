@@ -20,8 +20,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::bail;
-
 pub use report::{Report, ScanMode, Summary, VerifyCounts};
 pub use verification::{apply, distinct_keys, keep_only_live, verify, Checked, KeyChecker};
 
@@ -238,9 +236,7 @@ fn collect(plan: &Plan<'_>, live: Option<LiveSink<'_>>) -> anyhow::Result<Report
     }
     let applied = match (&base, base_only) {
         (Some(base), true) => base.apply(parts.findings),
-        (None, true) => bail!(
-            "--suppressions base-only needs a range scan (`--git BASE..HEAD`, `--since-commit`, or `ci github` on a push or pull request): the base is what it trusts"
-        ),
+        (None, true) => return Err(PlanError::BaseOnlyWithoutRange.into()),
         (_, false) => suppressions.apply(parts.findings),
     };
     let added_suppressions = match (&base, base_only) {
@@ -299,21 +295,28 @@ fn collect(plan: &Plan<'_>, live: Option<LiveSink<'_>>) -> anyhow::Result<Report
     Ok(report)
 }
 
+/// A plan that cannot run as given: found before anything is read (or,
+/// for `base-only`, before suppressions are applied). Sources report their
+/// own errors.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// A root that does not exist and looks like `BASE..HEAD`.
+    #[error("{}: no such file or directory; to scan a commit range, use `--git {}`", .0.display(), .0.display())]
+    RangeAsPath(PathBuf),
+    #[error("{}: no such file or directory; pass an existing path to scan", .0.display())]
+    NoSuchPath(PathBuf),
+    #[error("--suppressions base-only needs a range scan (`--git BASE..HEAD`, `--since-commit`, or `ci github` on a push or pull request): the base is what it trusts")]
+    BaseOnlyWithoutRange,
+}
+
 /// Every root must exist: a typo must not scan nothing and pass.
-fn check_roots(roots: &[PathBuf]) -> anyhow::Result<()> {
+fn check_roots(roots: &[PathBuf]) -> Result<(), PlanError> {
     for path in roots {
         if std::fs::symlink_metadata(path).is_err() {
             if path.to_string_lossy().contains("..") {
-                bail!(
-                    "{}: no such file or directory; to scan a commit range, use `--git {}`",
-                    path.display(),
-                    path.display()
-                );
+                return Err(PlanError::RangeAsPath(path.clone()));
             }
-            bail!(
-                "{}: no such file or directory; pass an existing path to scan",
-                path.display()
-            );
+            return Err(PlanError::NoSuchPath(path.clone()));
         }
     }
     Ok(())

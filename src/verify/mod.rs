@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod base;
+pub mod budget;
 pub mod progress;
 pub mod retry;
 
