@@ -25,7 +25,7 @@ if [ -n "${ACTION_VALIDATOR:-}" ] || command -v action-validator >/dev/null 2>&1
   echo "action-validator: action.yml"
   "${ACTION_VALIDATOR:-action-validator}" action.yml
 else
-  echo "action-validator: not found (npm missing? .ci/run installs it with npm), skipped; zizmor and tests/action_yml.rs still check action.yml"
+  echo "action-validator: not found (npm missing? .ci/run installs it with npm), skipped; zizmor and tests/it/action_yml.rs still check action.yml"
 fi
 
 echo "hadolint: Dockerfile"

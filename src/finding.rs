@@ -8,6 +8,16 @@ use sha2::{Digest, Sha256};
 use crate::rules::Confidence;
 use crate::untrusted::Redaction;
 
+mod origin;
+
+#[cfg(test)]
+pub(crate) use origin::test_id;
+
+pub use origin::{
+    short, BlobOrigin, CommitInfo, CommitOrigin, GitView, Origin, Place, Reach, SourceKind,
+    TagOrigin,
+};
+
 /// A leaked key. Deliberately has no `Display` and no `Serialize`: printing or
 /// serialising the full key must be an explicit `expose()` call, made only
 /// when the user asked for `--show-secrets` or when talking to the Vast API.
@@ -103,30 +113,9 @@ impl fmt::Display for Fingerprint {
     }
 }
 
-/// Where the scanned bytes came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SourceKind {
-    /// A file in the working tree.
-    File,
-    /// Standard input.
-    Stdin,
-    /// A blob in the git object database.
-    GitBlob,
-    /// A commit message.
-    GitCommit,
-    /// An annotated tag message.
-    GitTag,
-    /// A blob staged in the index.
-    Staged,
-}
-
-/// Where in its source a key sits.
+/// Where in its input a key sits.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Location {
-    pub source: SourceKind,
-    /// A file or index path (`/`-separated for git); `None` for stdin.
-    pub path: Option<String>,
     /// 1-based line.
     pub line: usize,
     /// 1-based column, in characters.
@@ -139,31 +128,11 @@ pub struct Location {
     /// The source contains NUL bytes: a key embedded in a binary is still a leak.
     pub binary: bool,
     /// Set when the source was decoded before matching (`utf-16le`,
-    /// `utf-16be`, see [`crate::decode`]): `line` and `column` then count
-    /// decoded lines and characters, while `offset` and `length` stay byte
-    /// positions in the original.
+    /// `utf-16be`): `line` and `column` then count decoded lines and
+    /// characters, while `offset` and `length` stay byte positions in the
+    /// original.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encoding: Option<&'static str>,
-}
-
-/// Where a key sits in git history (filled in by the git sources).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct GitProvenance {
-    /// The blob (or commit/tag object for messages) the key is in.
-    pub object: String,
-    /// The commit that first introduced the object, if any commit reaches it.
-    pub commit: Option<String>,
-    pub author: Option<String>,
-    /// Commit time, RFC 3339.
-    pub date: Option<String>,
-    pub summary: Option<String>,
-    /// Refs the introducing commit is reachable from; empty when unreachable.
-    pub refs: Vec<String>,
-    /// False for dangling objects (dropped stashes, reset commits); `None`
-    /// (`null`) when the refs could not be read, so nobody can tell.
-    pub reachable: Option<bool>,
-    /// Whether the key is still in the tree at HEAD (None: not determined).
-    pub at_head: Option<bool>,
 }
 
 /// Verification outcome of a key against the Vast API.
@@ -262,6 +231,39 @@ impl fmt::Display for Suppression {
     }
 }
 
+/// What the scanner found in some bytes, before anyone says where the bytes
+/// came from. Sources that know their origin at once (files, stdin, staged
+/// paths) turn hits into findings right away; the git sources keep hits in
+/// objects until attribution has made their origin complete.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    pub rule_id: String,
+    pub rule_name: String,
+    pub confidence: Confidence,
+    pub secret: Secret,
+    pub fingerprint: Fingerprint,
+    pub location: Location,
+    /// Set by an inline allow marker on the key's line.
+    pub suppression: Option<Suppression>,
+}
+
+impl Hit {
+    /// The finding this hit is, once its origin is known.
+    pub fn found_in(self, origin: Origin) -> Finding {
+        Finding {
+            rule_id: self.rule_id,
+            rule_name: self.rule_name,
+            confidence: self.confidence,
+            secret: self.secret,
+            fingerprint: self.fingerprint,
+            location: self.location,
+            origin,
+            verification: None,
+            suppression: self.suppression,
+        }
+    }
+}
+
 /// One occurrence of a key.
 #[derive(Clone, Debug)]
 pub struct Finding {
@@ -271,7 +273,7 @@ pub struct Finding {
     pub secret: Secret,
     pub fingerprint: Fingerprint,
     pub location: Location,
-    pub git: Option<GitProvenance>,
+    pub origin: Origin,
     pub verification: Option<Verification>,
     /// Set when something suppressed the finding (it is then reported as
     /// suppressed, not dropped).
@@ -279,44 +281,24 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// What the key is in: the path, `commit message ID`, `tag message ID`,
-    /// `object ID` (git objects without a path) or `<stdin>`.
+    /// What the key is in: see [`Origin`]'s `Display`.
     pub fn place(&self) -> String {
-        match (&self.location.path, &self.git) {
-            (Some(path), _) => path.clone(),
-            (None, Some(git)) => {
-                let what = match self.location.source {
-                    SourceKind::GitCommit => "commit message",
-                    SourceKind::GitTag => "tag message",
-                    _ => "object",
-                };
-                format!("{what} {}", git.object)
-            }
-            (None, None) => "<stdin>".to_string(),
-        }
+        self.origin.to_string()
     }
 
     /// `place:line:column` for messages.
     pub fn position(&self) -> String {
         format!(
             "{}:{}:{}",
-            self.place(),
-            self.location.line,
-            self.location.column
+            self.origin, self.location.line, self.location.column
         )
     }
 }
 
 #[cfg(test)]
 impl Finding {
-    /// A finding of the env-assignment rule at `path:line:column`, for unit tests.
-    pub(crate) fn for_test(
-        key: &str,
-        source: SourceKind,
-        path: Option<&str>,
-        line: usize,
-        column: usize,
-    ) -> Finding {
+    /// A finding of the env-assignment rule at `origin`, `line:column`, for unit tests.
+    pub(crate) fn for_test(key: &str, origin: Origin, line: usize, column: usize) -> Finding {
         let secret = Secret::new(key);
         Finding {
             rule_id: "vast.env-assignment".into(),
@@ -325,8 +307,6 @@ impl Finding {
             fingerprint: secret.fingerprint(),
             secret,
             location: Location {
-                source,
-                path: path.map(str::to_string),
                 line,
                 column,
                 offset: 0,
@@ -334,10 +314,15 @@ impl Finding {
                 binary: false,
                 encoding: None,
             },
-            git: None,
+            origin,
             verification: None,
             suppression: None,
         }
+    }
+
+    /// [`Finding::for_test`] in a work-tree file.
+    pub(crate) fn in_file(key: &str, path: &str, line: usize, column: usize) -> Finding {
+        Finding::for_test(key, Origin::File { path: path.into() }, line, column)
     }
 }
 
@@ -349,16 +334,17 @@ mod tests {
 
     #[test]
     fn positions_name_files_messages_and_stdin() {
-        let file = Finding::for_test(KEY, SourceKind::File, Some("a/.env"), 2, 14);
+        let file = Finding::in_file(KEY, "a/.env", 2, 14);
         assert_eq!(file.position(), "a/.env:2:14");
-        let stdin = Finding::for_test(KEY, SourceKind::Stdin, None, 1, 1);
+        let stdin = Finding::for_test(KEY, Origin::Stdin, 1, 1);
         assert_eq!(stdin.position(), "<stdin>:1:1");
-        let mut message = Finding::for_test(KEY, SourceKind::GitCommit, None, 1, 18);
-        message.git = Some(GitProvenance {
-            object: "5e19f2c3".into(),
-            ..GitProvenance::default()
-        });
-        assert_eq!(message.position(), "commit message 5e19f2c3:1:18");
+        let id = gix::ObjectId::from_hex(b"5e19f2c35e19f2c35e19f2c35e19f2c35e19f2c3").unwrap();
+        let message = Origin::CommitMessage(Box::new(CommitOrigin {
+            commit: CommitInfo::id_only(id),
+            reach: Reach::default(),
+        }));
+        let message = Finding::for_test(KEY, message, 1, 18);
+        assert_eq!(message.position(), format!("commit message {id}:1:18"));
     }
 
     #[test]

@@ -35,7 +35,6 @@ const LAYERS: &[(&str, u8, &str)] = &[
     ("scan", 2, "findings and suppression"),
     ("suppress", 2, "findings and suppression"),
     ("source", 3, "sources"),
-    ("decode", 3, "sources"),
     ("gitcli", 3, "sources"),
     ("pipeline", 4, "pipeline"),
     ("outcome", 4, "pipeline"),
@@ -55,10 +54,8 @@ const LAYERS: &[(&str, u8, &str)] = &[
 /// Upward references still present: (from module prefix, to module
 /// prefix). Shrinks to empty; each entry is someone's open work.
 const ALLOWED: &[(&str, &str)] = &[
-    // Owned by the `origin` branch (typed origins and the one home of a
-    // key): scan -> decode (UTF-16 decoding), rules -> matcher (a rule's
-    // reach is the matcher's window).
-    ("scan", "decode"),
+    // Owned by the `key` branch (one home each for rules and the
+    // matcher): rules -> matcher (a rule's reach is the matcher's window).
     ("rules", "matcher"),
     // `plural`/`thousands` still live in `report`; the `key` branch moves
     // them to `crate::wording` (the one home of how counts are written).
@@ -72,9 +69,7 @@ const ALLOWED: &[(&str, &str)] = &[
 /// Circles still present (each sorted). Shrinks to empty, like
 /// [`ALLOWED`].
 const ALLOWED_CIRCLES: &[&[&str]] = &[
-    // The `origin` branch moves decode under scan; the `key` branch gives
-    // rules and the matcher one home each.
-    &["decode", "scan"],
+    // The `key` branch gives rules and the matcher one home each.
     &["matcher", "rules"],
     // Only through `report::plural`/`thousands` (see ALLOWED): gone when
     // they move to `crate::wording` (the `key` branch).

@@ -10,7 +10,6 @@ pub mod ci;
 pub mod cli;
 pub mod commands;
 pub mod config_file;
-pub mod decode;
 pub mod finding;
 pub mod gitcli;
 mod layers;

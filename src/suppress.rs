@@ -268,9 +268,7 @@ impl Suppressions {
             }
             Some(Suppression::Baseline { .. }) => self.baseline.contains(&finding.fingerprint),
             // Any allowlist here covering the same path: these held it.
-            Some(Suppression::Config { .. }) => {
-                self.allowed(finding.location.path.as_deref()).is_some()
-            }
+            Some(Suppression::Config { .. }) => self.allowed(finding.origin.path()).is_some(),
             _ => false,
         }
     }
@@ -285,7 +283,7 @@ impl Suppressions {
         for mut finding in findings {
             for (index, entry) in self.entries.iter().enumerate() {
                 if entry.fingerprint == finding.fingerprint
-                    && entry.matches_path(finding.location.path.as_deref())
+                    && entry.matches_path(finding.origin.path())
                 {
                     used[index] = true;
                     finding
@@ -302,7 +300,7 @@ impl Suppressions {
                 });
             }
             if finding.suppression.is_none() {
-                finding.suppression = self.allowed(finding.location.path.as_deref());
+                finding.suppression = self.allowed(finding.origin.path());
             }
             if finding.suppression.is_some() {
                 suppressed.push(finding);
@@ -342,10 +340,10 @@ impl IgnoreEntry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::SourceKind;
+    use crate::finding::Origin;
 
     fn finding(key: &str, path: &str) -> Finding {
-        Finding::for_test(key, SourceKind::File, Some(path), 1, 1)
+        Finding::in_file(key, path, 1, 1)
     }
 
     const A: &str = "38392aa0acddf808be3f8bc7f74f69351f1992ce2f3f3b4455da3295706fb7ad";
@@ -367,7 +365,7 @@ mod tests {
         ]);
         assert_eq!(applied.suppressed.len(), 2);
         assert_eq!(applied.kept.len(), 1);
-        assert_eq!(applied.kept[0].location.path.as_deref(), Some("src/b.env"));
+        assert_eq!(applied.kept[0].origin.path(), Some("src/b.env"));
         assert_eq!(applied.stale.len(), 1);
         assert_eq!(applied.stale[0].line, 4);
     }
@@ -405,7 +403,7 @@ mod tests {
             finding(A, "repo/tests/fixtures/a.env"),
             finding(A, "tests/fixtures/a.env"),
             finding(A, "repo/src/tests/fixtures/a.env"),
-            Finding::for_test(A, SourceKind::Stdin, None, 1, 1),
+            Finding::for_test(A, Origin::Stdin, 1, 1),
         ]);
         assert_eq!(applied.suppressed.len(), 1);
         assert_eq!(

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use vastleaks::finding::{Finding, Location, Secret, SourceKind};
+use vastleaks::finding::{Finding, Location, Origin, Secret};
 use vastleaks::rules::Confidence;
 use vastleaks::suppress::Suppressions;
 use vastleaks_fuzz::key_shapes;
@@ -22,8 +22,6 @@ fn finding(path: &str) -> Finding {
         fingerprint: secret.fingerprint(),
         secret,
         location: Location {
-            source: SourceKind::File,
-            path: Some(path.to_string()),
             line: 1,
             column: 1,
             offset: 0,
@@ -31,7 +29,9 @@ fn finding(path: &str) -> Finding {
             binary: false,
             encoding: None,
         },
-        git: None,
+        origin: Origin::File {
+            path: path.to_string(),
+        },
         verification: None,
         suppression: None,
     }

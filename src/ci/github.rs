@@ -277,9 +277,7 @@ fn prefixed(report: &Report, prefix: &str) -> Report {
         .chain(&mut report.suppressed)
         .chain(&mut report.added_suppressions);
     for finding in findings {
-        if let Some(path) = &mut finding.location.path {
-            path.insert_str(0, prefix);
-        }
+        finding.origin.prefix_path(prefix);
     }
     report
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::Exit;
 use crate::cli::RevokeArgs;
 use crate::finding::{
-    redact_key_shapes, Finding, Fingerprint, Location, Secret, SourceKind, VerifyStatus,
+    redact_key_shapes, Finding, Fingerprint, Location, Origin, Secret, VerifyStatus,
 };
 use crate::output::{redacting, write_diagnostics, write_problems};
 use crate::pipeline::{self, Report, ScanMode, Summary};
@@ -371,8 +371,6 @@ fn keys_from_stdin() -> anyhow::Result<Report> {
             fingerprint: secret.fingerprint(),
             secret,
             location: Location {
-                source: SourceKind::Stdin,
-                path: None,
                 line: index + 1,
                 column: 1,
                 offset: 0,
@@ -380,7 +378,7 @@ fn keys_from_stdin() -> anyhow::Result<Report> {
                 binary: false,
                 encoding: None,
             },
-            git: None,
+            origin: Origin::Stdin,
             verification: None,
             suppression: None,
         });

@@ -26,7 +26,7 @@ pub fn write_problems(
         writeln!(
             err,
             "vastleaks: {what}: {}: {}",
-            untrusted::escape_controls(&problem.path),
+            untrusted::escape_controls(&problem.subject.to_string()),
             untrusted::escape_controls(&problem.message)
         )?;
     }
@@ -44,7 +44,7 @@ pub(super) fn write_commit_blocked(
     let mut files: Vec<&str> = report
         .findings
         .iter()
-        .filter_map(|f| f.location.path.as_deref())
+        .filter_map(|f| f.origin.path())
         .collect();
     files.sort_unstable();
     files.dedup();

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::bail;
 
 use super::{Input, SuppressionPlan};
-use crate::scan::{Problem, ProblemKind};
+use crate::scan::{Problem, ProblemKind, Subject};
 use crate::source::files::display_path;
 use crate::source::git::Session;
 use crate::suppress::{IgnoreFileError, Suppressions, IGNORE_FILE_NAME};
@@ -66,11 +66,11 @@ pub(super) fn load(
             }
             Err(err) => {
                 // The ignore file of the scanned tree: report it and scan on.
-                problems.push(Problem {
-                    path: display_path(file),
-                    kind: ProblemKind::Error,
-                    message: format!("ignore file not used: {err}"),
-                });
+                problems.push(Problem::new(
+                    Subject::ConfigFile(display_path(file)),
+                    ProblemKind::Error,
+                    format!("ignore file not used: {err}"),
+                ));
                 continue;
             }
         };
@@ -86,11 +86,11 @@ pub(super) fn load(
                 }
             }
             Ok(None) => {}
-            Err(err) => problems.push(Problem {
-                path: format!("HEAD:{IGNORE_FILE_NAME}"),
-                kind: ProblemKind::Error,
-                message: format!("ignore file not used: {err:#}"),
-            }),
+            Err(err) => problems.push(Problem::new(
+                Subject::ConfigFile(format!("HEAD:{IGNORE_FILE_NAME}")),
+                ProblemKind::Error,
+                format!("ignore file not used: {err:#}"),
+            )),
         }
     }
     if let Some(baseline) = &plan.baseline {
@@ -147,9 +147,12 @@ fn short_rev(rev: &str) -> &str {
 
 /// A malformed ignore line, as a problem (a configuration error: exit 2).
 fn ignore_line_problem(err: IgnoreFileError) -> Problem {
-    Problem {
-        path: format!("{}:{}", err.file, err.line),
-        kind: ProblemKind::Error,
-        message: format!("ignore entry skipped: {}", err.message),
-    }
+    Problem::new(
+        Subject::IgnoreEntry {
+            file: err.file,
+            line: err.line,
+        },
+        ProblemKind::Error,
+        format!("ignore entry skipped: {}", err.message),
+    )
 }

@@ -11,7 +11,7 @@
 use std::io::{self, Write};
 
 use super::{RenderOptions, Report};
-use crate::finding::{Finding, VerifyStatus};
+use crate::finding::{short, Finding, VerifyStatus};
 use crate::scan::ProblemKind;
 use crate::suppress::IGNORE_FILE_NAME;
 use crate::untrusted::Redaction;
@@ -44,7 +44,7 @@ pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) 
             out,
             "::warning title={}::{}",
             escape_property(&format!("vastleaks: {what}")),
-            escape_data(&format!("{}: {}", problem.path, problem.message))
+            escape_data(&format!("{}: {}", problem.subject, problem.message))
         )?;
     }
     Ok(())
@@ -58,7 +58,7 @@ pub fn annotation(finding: &Finding, redaction: Redaction) -> String {
         Some(VerifyStatus::Revoked) => "notice",
     };
     let mut properties = Vec::new();
-    if let Some(path) = &finding.location.path {
+    if let Some(path) = finding.origin.path() {
         properties.push(format!("file={}", escape_property(path)));
         properties.push(format!("line={}", finding.location.line));
         properties.push(format!("col={}", finding.location.column));
@@ -80,7 +80,7 @@ pub fn annotation(finding: &Finding, redaction: Redaction) -> String {
 /// suppressed it.
 pub fn suppressed_annotation(finding: &Finding, added: bool, redaction: Redaction) -> String {
     let mut properties = Vec::new();
-    if let Some(path) = &finding.location.path {
+    if let Some(path) = finding.origin.path() {
         properties.push(format!("file={}", escape_property(path)));
         properties.push(format!("line={}", finding.location.line));
         properties.push(format!("col={}", finding.location.column));
@@ -117,10 +117,10 @@ pub fn suppressed_annotation(finding: &Finding, added: bool, redaction: Redactio
 /// The same occurrence (the same key at the same place).
 fn same_place(a: &Finding, b: &Finding) -> bool {
     a.fingerprint == b.fingerprint
-        && a.location.path == b.location.path
+        && a.origin.path() == b.origin.path()
         && a.location.line == b.location.line
         && a.location.column == b.location.column
-        && a.location.source == b.location.source
+        && a.origin.kind() == b.origin.kind()
 }
 
 /// The annotation text: the key (redacted), where it is, what was learnt
@@ -133,7 +133,7 @@ fn message(finding: &Finding, redaction: Redaction) -> String {
         finding.rule_id,
         finding.fingerprint
     );
-    if let Some(git) = &finding.git {
+    if let Some(git) = finding.origin.git() {
         if let Some(commit) = &git.commit {
             text.push_str(&format!(" in commit {}", short(commit)));
         } else {
@@ -159,10 +159,6 @@ fn message(finding: &Finding, redaction: Redaction) -> String {
     text
 }
 
-fn short(id: &str) -> &str {
-    &id[..id.len().min(12)]
-}
-
 /// Escapes a workflow-command message (the part after `::`): the runner's
 /// own encoding for `%`, CR and LF, then every other control character made
 /// visible (`\x1b`), so a file name cannot drive the terminal that shows
@@ -183,7 +179,7 @@ pub fn escape_property(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{GitProvenance, SourceKind, UnknownReason, Verification};
+    use crate::finding::{test_id, CommitInfo, Origin, UnknownReason, Verification};
 
     fn key() -> String {
         [
@@ -194,7 +190,11 @@ mod tests {
     }
 
     fn finding(path: Option<&str>) -> Finding {
-        Finding::for_test(&key(), SourceKind::File, path, 3, 9)
+        let origin = match path {
+            Some(path) => Origin::File { path: path.into() },
+            None => Origin::Stdin,
+        };
+        Finding::for_test(&key(), origin, 3, 9)
     }
 
     #[test]
@@ -225,12 +225,12 @@ mod tests {
     #[test]
     fn level_and_text_follow_verification_and_commit() {
         let mut f = finding(Some("a.env"));
-        f.git = Some(GitProvenance {
-            object: "b".repeat(40),
-            commit: Some("c".repeat(40)),
-            reachable: Some(true),
-            ..GitProvenance::default()
-        });
+        f.origin = Origin::test_blob(
+            Some("a.env"),
+            Some(CommitInfo::id_only(test_id('c'))),
+            Some(true),
+            None,
+        );
         f.verification = Some(Verification {
             status: VerifyStatus::Unknown,
             reason: Some(UnknownReason::RateLimited),

@@ -5,7 +5,7 @@ use std::io;
 use termcolor::{Color, ColorSpec, WriteColor};
 
 use super::{RenderOptions, Report};
-use crate::finding::{Finding, VerifyStatus};
+use crate::finding::{short, Finding, VerifyStatus};
 use crate::untrusted;
 
 pub fn write(
@@ -73,19 +73,19 @@ fn write_finding(
         }
     }
     writeln!(out)?;
-    if let Some(git) = &finding.git {
+    if let Some(git) = finding.origin.git() {
         let mut parts = Vec::new();
         match &git.commit {
             Some(commit) => parts.push(format!("commit {}", short(commit))),
             None => parts.push(format!("object {}", short(&git.object))),
         }
-        if let Some(author) = &git.author {
+        if let Some(author) = git.author {
             parts.push(untrusted::escape_controls(author).into_owned());
         }
-        if let Some(date) = &git.date {
-            parts.push(date.clone());
+        if let Some(date) = git.date {
+            parts.push(date.to_string());
         }
-        if let Some(summary) = &git.summary {
+        if let Some(summary) = git.summary {
             parts.push(format!("\"{}\"", untrusted::escape_controls(summary)));
         }
         writeln!(out, "        {}", parts.join("  "))?;
@@ -106,8 +106,4 @@ fn write_finding(
         writeln!(out, "        {reach}{head}")?;
     }
     Ok(())
-}
-
-fn short(id: &str) -> &str {
-    &id[..id.len().min(12)]
 }

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{RenderOptions, Report, Summary};
-use crate::finding::{Finding, GitProvenance, Suppression, Verification};
+use crate::finding::{Finding, GitView, Suppression, Verification};
 use crate::scan::Problem;
 use crate::suppress::StaleIgnore;
 use crate::untrusted::Redaction;
@@ -63,7 +63,7 @@ pub struct JsonFinding<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encoding: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub git: Option<&'a GitProvenance>,
+    pub git: Option<GitView<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verification: Option<&'a Verification>,
     /// Set only on suppressed findings.
@@ -80,14 +80,14 @@ impl<'a> JsonFinding<'a> {
             fingerprint: finding.fingerprint.as_str(),
             secret: finding.secret.display(redaction),
             redacted: redaction != Redaction::None,
-            source: finding.location.source,
-            path: finding.location.path.as_deref(),
+            source: finding.origin.kind(),
+            path: finding.origin.path(),
             line: finding.location.line,
             column: finding.location.column,
             offset: finding.location.offset,
             binary: finding.location.binary,
             encoding: finding.location.encoding,
-            git: finding.git.as_ref(),
+            git: finding.origin.git(),
             verification: finding.verification.as_ref(),
             suppression: finding.suppression.as_ref(),
         }

@@ -11,7 +11,7 @@
 use std::io::{self, Write};
 
 use super::{RenderOptions, Report};
-use crate::finding::{Finding, SourceKind, VerifyStatus};
+use crate::finding::{short, Finding, Place, VerifyStatus};
 use crate::scan::ProblemKind;
 use crate::suppress::IGNORE_FILE_NAME;
 use crate::untrusted::Redaction;
@@ -119,7 +119,7 @@ pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) 
             writeln!(
                 out,
                 "- {what}: {}: {}",
-                text(&problem.path),
+                text(&problem.subject.to_string()),
                 text(&problem.message)
             )?;
         }
@@ -200,26 +200,18 @@ fn key_cell(finding: &Finding, redaction: Redaction) -> String {
 }
 
 fn location_cell(finding: &Finding) -> String {
-    match &finding.location.path {
-        Some(path) => format!("{}:{}", text(path), finding.location.line),
-        None => match &finding.git {
-            Some(git) => {
-                let what = match finding.location.source {
-                    SourceKind::GitCommit => "commit message",
-                    SourceKind::GitTag => "tag message",
-                    _ => "object",
-                };
-                format!("{what} `{}`", short(&git.object))
-            }
-            None => format!("stdin:{}", finding.location.line),
-        },
+    let place = finding.origin.place();
+    match (place, place.object()) {
+        (Place::Path(path), _) => format!("{}:{}", text(path), finding.location.line),
+        (_, Some((what, id))) => format!("{what} `{}`", short(&id)),
+        (_, None) => format!("stdin:{}", finding.location.line),
     }
 }
 
 fn write_row(finding: &Finding, redaction: Redaction, out: &mut dyn Write) -> io::Result<()> {
     let key = key_cell(finding, redaction);
     let location = location_cell(finding);
-    let commit = match &finding.git {
+    let commit = match finding.origin.git() {
         Some(git) => {
             // No commit: a tag message (reachable through its tag) or a
             // dangling object.
@@ -228,7 +220,7 @@ fn write_row(finding: &Finding, redaction: Redaction, out: &mut dyn Write) -> io
                 None if git.reachable == Some(false) => "unreachable".to_string(),
                 None => "-".to_string(),
             };
-            if let Some(summary) = &git.summary {
+            if let Some(summary) = git.summary {
                 cell.push_str(&format!(" {}", text(summary)));
             }
             match git.at_head {
@@ -251,7 +243,7 @@ fn write_row(finding: &Finding, redaction: Redaction, out: &mut dyn Write) -> io
         },
         None => "not checked".to_string(),
     };
-    let committed = finding.git.is_some();
+    let committed = finding.origin.git().is_some();
     let todo = match (status, committed) {
         (Some(VerifyStatus::Revoked), true) => "Already dead: rewrite history or accept",
         (Some(VerifyStatus::Revoked), false) => "Already dead: remove it or accept",
@@ -264,10 +256,6 @@ fn write_row(finding: &Finding, redaction: Redaction, out: &mut dyn Write) -> io
         out,
         "| {key} | {location} | {commit} | {verification} | {todo} |"
     )
-}
-
-fn short(id: &str) -> &str {
-    &id[..id.len().min(12)]
 }
 
 fn plural(n: u64) -> &'static str {
@@ -305,7 +293,7 @@ pub fn text(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{GitProvenance, SourceKind, Verification};
+    use crate::finding::{test_id, CommitInfo, Origin, Reach, TagOrigin, Verification};
     use crate::report::Summary;
 
     fn key() -> String {
@@ -317,7 +305,7 @@ mod tests {
     }
 
     fn finding(path: &str) -> Finding {
-        Finding::for_test(&key(), SourceKind::GitBlob, Some(path), 7, 1)
+        Finding::in_file(&key(), path, 7, 1)
     }
 
     fn render(report: &Report) -> String {
@@ -357,14 +345,15 @@ mod tests {
     #[test]
     fn table_row_per_finding_with_commit_and_verification() {
         let mut committed = finding("config/a|b.env");
-        committed.git = Some(GitProvenance {
-            object: "b".repeat(40),
-            commit: Some("c".repeat(40)),
-            summary: Some("add <config>".into()),
-            reachable: Some(true),
-            at_head: Some(false),
-            ..GitProvenance::default()
-        });
+        committed.origin = Origin::test_blob(
+            Some("config/a|b.env"),
+            Some(CommitInfo {
+                summary: Some("add <config>".into()),
+                ..CommitInfo::id_only(test_id('c'))
+            }),
+            Some(true),
+            Some(false),
+        );
         committed.verification = Some(Verification {
             status: VerifyStatus::Live,
             reason: None,
@@ -399,13 +388,14 @@ mod tests {
     #[test]
     fn a_message_without_a_commit_is_unreachable_only_when_it_is() {
         let object = |reachable| {
-            let mut f = Finding::for_test(&key(), SourceKind::GitTag, None, 1, 18);
-            f.git = Some(GitProvenance {
-                object: "d".repeat(40),
-                reachable: Some(reachable),
-                ..GitProvenance::default()
-            });
-            f
+            let tag = Origin::TagMessage(Box::new(TagOrigin {
+                tag: test_id('d'),
+                reach: Reach {
+                    refs: Vec::new(),
+                    reachable: Some(reachable),
+                },
+            }));
+            Finding::for_test(&key(), tag, 1, 18)
         };
         let report = |f| Report {
             findings: vec![f],

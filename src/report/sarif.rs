@@ -1,6 +1,6 @@
 //! SARIF 2.1.0, the subset GitHub code scanning reads. Hand-written with
 //! `serde_json` rather than a SARIF crate: the subset is small and the crate
-//! would add 17 build dependencies. `tests/sarif_schema.rs` validates what
+//! would add 17 build dependencies. `tests/it/sarif_schema.rs` validates what
 //! this writes against the official schema.
 //!
 //! What code scanning needs to keep alerts right:
@@ -20,7 +20,7 @@ use std::io::{self, Write};
 use serde_json::{json, Value};
 
 use super::{RenderOptions, Report, ScanMode};
-use crate::finding::{redact_key_shapes, Finding, SourceKind, VerifyStatus};
+use crate::finding::{redact_key_shapes, Finding, Place, VerifyStatus};
 use crate::rules::{Confidence, Rule};
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -154,10 +154,8 @@ fn result(finding: &Finding, options: &RenderOptions<'_>) -> Value {
         }
         message.push('.');
     }
-    if let Some(git) = &finding.git {
-        if let Some(commit) = &git.commit {
-            message.push_str(&format!(" Introduced in commit {commit}."));
-        }
+    if let Some(commit) = finding.origin.git().and_then(|git| git.commit) {
+        message.push_str(&format!(" Introduced in commit {commit}."));
     }
     let mut properties = json!({
         "security-severity": security_severity(finding.confidence, status),
@@ -207,7 +205,8 @@ fn location(finding: &Finding) -> Value {
         "endLine": loc.line,
         "endColumn": loc.column + chars,
     });
-    if let Some(path) = &loc.path {
+    let place = finding.origin.place();
+    if let Place::Path(path) = place {
         return json!({
             "physicalLocation": {
                 "artifactLocation": { "uri": uri_path(path), "uriBaseId": "%SRCROOT%" },
@@ -215,13 +214,14 @@ fn location(finding: &Finding) -> Value {
             },
         });
     }
-    let (kind, id) = match (&finding.git, loc.source) {
-        (Some(git), SourceKind::GitCommit) => ("commit-message", git.object.as_str()),
-        (Some(git), SourceKind::GitTag) => ("tag-message", git.object.as_str()),
-        (Some(git), _) => ("object", git.object.as_str()),
-        (None, _) => ("stdin", ""),
+    let (kind, id) = match place {
+        Place::CommitMessage(id) => ("commit-message", id.to_string()),
+        Place::TagMessage(id) => ("tag-message", id.to_string()),
+        Place::Object(id) => ("object", id.to_string()),
+        Place::Stdin | Place::Path(_) => ("stdin", String::new()),
     };
-    let place = finding.place();
+    let id = id.as_str();
+    let place = &finding.origin;
     let stand_in = if id.is_empty() {
         format!("vastleaks/{kind}")
     } else {
@@ -276,7 +276,9 @@ fn rule_name(id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{GitProvenance, Suppression, Verification};
+    use crate::finding::{
+        test_id, CommitInfo, CommitOrigin, Origin, Reach, Suppression, Verification,
+    };
     use crate::report::Summary;
     use crate::rules::RuleSet;
 
@@ -336,25 +338,26 @@ mod tests {
 
     #[test]
     fn messages_and_stdin_get_logical_locations() {
-        let mut commit = Finding::for_test(KEY, SourceKind::GitCommit, None, 1, 18);
-        commit.git = Some(GitProvenance {
-            object: "5e19f2c3".into(),
-            ..GitProvenance::default()
-        });
-        let stdin = Finding::for_test(KEY, SourceKind::Stdin, None, 2, 3);
+        let id = test_id('5').to_string();
+        let message = Origin::CommitMessage(Box::new(CommitOrigin {
+            commit: CommitInfo::id_only(test_id('5')),
+            reach: Reach::default(),
+        }));
+        let commit = Finding::for_test(KEY, message, 1, 18);
+        let stdin = Finding::for_test(KEY, Origin::Stdin, 2, 3);
         let sarif = render(&report(ScanMode::Range, vec![commit, stdin], vec![]));
         let results = &sarif["runs"][0]["results"];
         let commit = &results[0]["locations"][0];
         assert_eq!(
             commit["logicalLocations"][0],
-            json!({"name": "5e19f2c3", "fullyQualifiedName": "commit-message:5e19f2c3", "kind": "commit-message"})
+            json!({"name": id, "fullyQualifiedName": format!("commit-message:{id}"), "kind": "commit-message"})
         );
         let artifact = &commit["physicalLocation"]["artifactLocation"];
-        assert_eq!(artifact["uri"], "vastleaks/commit-message/5e19f2c3");
+        assert_eq!(artifact["uri"], format!("vastleaks/commit-message/{id}"));
         assert!(artifact.get("uriBaseId").is_none(), "{artifact}");
         assert_eq!(
             artifact["description"]["text"],
-            "Not a file: the commit message 5e19f2c3."
+            format!("Not a file: the commit message {id}.")
         );
         let stdin = &results[1]["locations"][0];
         assert_eq!(stdin["logicalLocations"][0]["name"], "stdin");
@@ -366,7 +369,7 @@ mod tests {
 
     #[test]
     fn files_keep_their_physical_location_only() {
-        let file = Finding::for_test(KEY, SourceKind::File, Some("a b/.env"), 2, 14);
+        let file = Finding::in_file(KEY, "a b/.env", 2, 14);
         let sarif = render(&report(ScanMode::Files, vec![file], vec![]));
         let location = &sarif["runs"][0]["results"][0]["locations"][0];
         assert_eq!(
@@ -379,7 +382,7 @@ mod tests {
 
     #[test]
     fn severity_follows_confidence_and_verification() {
-        let mut live = Finding::for_test(KEY, SourceKind::File, Some("a"), 1, 1);
+        let mut live = Finding::in_file(KEY, "a", 1, 1);
         live.verification = Some(Verification {
             status: VerifyStatus::Live,
             reason: None,
@@ -388,7 +391,7 @@ mod tests {
         });
         let mut revoked = live.clone();
         revoked.verification.as_mut().unwrap().status = VerifyStatus::Revoked;
-        let mut medium = Finding::for_test(KEY, SourceKind::File, Some("a"), 1, 1);
+        let mut medium = Finding::in_file(KEY, "a", 1, 1);
         medium.confidence = Confidence::Medium;
         let sarif = render(&report(
             ScanMode::Files,
@@ -419,7 +422,7 @@ mod tests {
 
     #[test]
     fn suppressed_findings_are_results_with_suppressions() {
-        let mut inline = Finding::for_test(KEY, SourceKind::File, Some("a"), 1, 1);
+        let mut inline = Finding::in_file(KEY, "a", 1, 1);
         inline.suppression = Some(Suppression::Inline {
             marker: "vastleaks:allow".into(),
         });

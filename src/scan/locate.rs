@@ -9,7 +9,7 @@
 //! whole line, including bytes not read yet, so findings wait in `pending`
 //! until the cursor passes the end of their line (or the input ends).
 
-use crate::finding::{Finding, Suppression};
+use crate::finding::{Hit, Suppression};
 
 /// Markers that suppress a finding on their line. `gitleaks:allow` is honoured
 /// so teams moving from gitleaks keep their annotations. Earlier markers win
@@ -37,7 +37,7 @@ pub struct LineCursor {
     /// Best (lowest-index) marker seen on the current line so far.
     marker: Option<usize>,
     /// Findings on the current line, waiting for its end.
-    pending: Vec<Finding>,
+    pending: Vec<Hit>,
 }
 
 impl Default for LineCursor {
@@ -69,8 +69,8 @@ impl LineCursor {
         window: &[u8],
         start: u64,
         end: u64,
-        found: Vec<Finding>,
-        done: &mut Vec<Finding>,
+        found: Vec<Hit>,
+        done: &mut Vec<Hit>,
     ) {
         debug_assert!(start <= self.pos && end >= self.pos);
         let from = usize::try_from(self.pos - start).expect("window offsets fit in memory");
@@ -118,11 +118,11 @@ impl LineCursor {
     }
 
     /// The input ended: the current line is complete.
-    pub fn finish(&mut self, done: &mut Vec<Finding>) {
+    pub fn finish(&mut self, done: &mut Vec<Hit>) {
         self.end_line(done);
     }
 
-    fn end_line(&mut self, done: &mut Vec<Finding>) {
+    fn end_line(&mut self, done: &mut Vec<Hit>) {
         let suppression = self.marker.take().map(|index| Suppression::Inline {
             marker: String::from_utf8_lossy(ALLOW_MARKERS[index]).into_owned(),
         });

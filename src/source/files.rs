@@ -16,9 +16,9 @@ use std::path::{Path, PathBuf};
 
 use ignore::{WalkBuilder, WalkState};
 
-use crate::finding::SourceKind;
+use crate::finding::Origin;
 use crate::scan::{
-    Blob, Collector, ProblemKind, Scanner, StreamOptions, StreamOutcome, DEFAULT_WINDOW,
+    Blob, Collector, ProblemKind, Scanner, StreamOptions, StreamOutcome, Subject, DEFAULT_WINDOW,
 };
 
 mod tracked;
@@ -87,7 +87,7 @@ pub fn scan(options: &WalkOptions, scanner: &Scanner, collector: &Collector) {
                         // Opening a named pipe nobody writes to blocks
                         // forever, and a device may never end.
                         collector.problem(
-                            display_path(entry.path()),
+                            Subject::Path(display_path(entry.path())),
                             ProblemKind::Skipped,
                             format!(
                                 "not a regular file ({}); not opened during a directory walk; name it on the command line to read it",
@@ -117,18 +117,26 @@ fn scan_file(path: &Path, max_file_size: u64, scanner: &Scanner, collector: &Col
     let mut file = match open_nonblocking(path) {
         Ok(file) => file,
         Err(err) => {
-            return collector.problem(display, ProblemKind::Error, format!("cannot read: {err}"))
+            return collector.problem(
+                Subject::Path(display),
+                ProblemKind::Error,
+                format!("cannot read: {err}"),
+            )
         }
     };
     let metadata = match file.metadata() {
         Ok(metadata) => metadata,
         Err(err) => {
-            return collector.problem(display, ProblemKind::Error, format!("cannot read: {err}"))
+            return collector.problem(
+                Subject::Path(display),
+                ProblemKind::Error,
+                format!("cannot read: {err}"),
+            )
         }
     };
     if !metadata.is_file() {
         return collector.problem(
-            display,
+            Subject::Path(display),
             ProblemKind::Skipped,
             format!(
                 "not a regular file ({}) any more when opened; not read",
@@ -138,14 +146,20 @@ fn scan_file(path: &Path, max_file_size: u64, scanner: &Scanner, collector: &Col
     }
     let len = metadata.len();
     if len > max_file_size {
-        return collector.problem(display, ProblemKind::Skipped, over_limit(len));
+        return collector.problem(
+            Subject::Path(display),
+            ProblemKind::Skipped,
+            over_limit(len),
+        );
     }
     if len > DEFAULT_WINDOW as u64 {
         // Big files are read in windows: memory per thread stays bounded.
         let outcome = collector.scan_stream(
             scanner,
             &mut file,
-            (SourceKind::File, Some(&display)),
+            &Origin::File {
+                path: display.clone(),
+            },
             StreamOptions {
                 window: DEFAULT_WINDOW,
                 limit: Some(max_file_size),
@@ -167,19 +181,25 @@ fn scan_file(path: &Path, max_file_size: u64, scanner: &Scanner, collector: &Col
         });
     match read {
         Ok(_) if bytes.len() as u64 > max_file_size => collector.problem(
-            display,
+            Subject::Path(display),
             ProblemKind::Skipped,
             over_limit(bytes.len() as u64),
         ),
         Ok(_) => collector.scan(
             scanner,
             &Blob {
-                source: SourceKind::File,
                 path: Some(&display),
                 bytes: &bytes,
             },
+            || Origin::File {
+                path: display.clone(),
+            },
         ),
-        Err(err) => collector.problem(display, ProblemKind::Error, format!("cannot read: {err}")),
+        Err(err) => collector.problem(
+            Subject::Path(display),
+            ProblemKind::Error,
+            format!("cannot read: {err}"),
+        ),
     }
 }
 
@@ -191,13 +211,19 @@ fn scan_named_stream(path: &Path, max_file_size: u64, scanner: &Scanner, collect
     let mut file = match std::fs::File::open(path) {
         Ok(file) => file,
         Err(err) => {
-            return collector.problem(display, ProblemKind::Error, format!("cannot read: {err}"))
+            return collector.problem(
+                Subject::Path(display),
+                ProblemKind::Error,
+                format!("cannot read: {err}"),
+            )
         }
     };
     let outcome = collector.scan_stream(
         scanner,
         &mut file,
-        (SourceKind::File, Some(&display)),
+        &Origin::File {
+            path: display.clone(),
+        },
         StreamOptions {
             window: DEFAULT_WINDOW,
             limit: Some(max_file_size),
@@ -217,7 +243,7 @@ fn report_stream_outcome(
 ) {
     if let Some(err) = &outcome.error {
         collector.problem(
-            display,
+            Subject::Path(display.to_string()),
             ProblemKind::Error,
             format!(
                 "cannot read past byte {}: {err}; what came before was scanned",
@@ -226,7 +252,7 @@ fn report_stream_outcome(
         );
     } else if outcome.truncated {
         collector.problem(
-            display,
+            Subject::Path(display.to_string()),
             ProblemKind::Skipped,
             format!(
                 "longer than --max-file-size ({max_file_size} bytes): only the first {} bytes were scanned; raise it to scan more",
@@ -281,13 +307,17 @@ fn note_symlink(path: &Path, collector: &Collector) {
         } else {
             format!("broken symbolic link ({err})")
         };
-        collector.problem(display_path(path), ProblemKind::Skipped, reason);
+        collector.problem(
+            Subject::Path(display_path(path)),
+            ProblemKind::Skipped,
+            reason,
+        );
     }
 }
 
 fn report_walk_error(err: &ignore::Error, collector: &Collector) {
     let (path, message) = describe_walk_error(err);
-    collector.problem(path, ProblemKind::Error, message);
+    collector.problem(Subject::Path(path), ProblemKind::Error, message);
 }
 
 /// The walker nests errors (with path, with depth); unwrap to a path and a

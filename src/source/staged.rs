@@ -10,8 +10,8 @@ use std::collections::{HashMap, HashSet};
 
 use gix::ObjectId;
 
-use crate::finding::SourceKind;
-use crate::scan::{Blob, Collector, ProblemKind, Scanner};
+use crate::finding::Origin;
+use crate::scan::{Blob, Collector, ProblemKind, Scanner, Subject};
 use crate::source::git::Request;
 
 pub struct Outcome {
@@ -87,7 +87,7 @@ pub fn scan(
         let path = path.to_string();
         if let Some(size) = crate::source::git::size_over(repo, &entry.id, request.max_file_size) {
             collector.problem(
-                path,
+                Subject::Path(path),
                 ProblemKind::Skipped,
                 format!("staged blob of {size} bytes is over --max-file-size; raise it to scan this file"),
             );
@@ -97,13 +97,13 @@ pub fn scan(
             Ok(Some(object)) => collector.scan(
                 scanner,
                 &Blob {
-                    source: SourceKind::Staged,
                     path: Some(&path),
                     bytes: object.data,
                 },
+                || Origin::Staged { path: path.clone() },
             ),
             Ok(None) => collector.problem(
-                path,
+                Subject::Path(path),
                 ProblemKind::Error,
                 format!(
                     "staged blob {} is missing from the object database; run `git add` again",
@@ -111,7 +111,7 @@ pub fn scan(
                 ),
             ),
             Err(err) => collector.problem(
-                path,
+                Subject::Path(path),
                 ProblemKind::Error,
                 format!(
                     "staged blob {} is unreadable: {}",

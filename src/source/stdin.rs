@@ -8,8 +8,8 @@
 
 use anyhow::bail;
 
-use crate::finding::{Finding, SourceKind};
-use crate::scan::{Collector, ProblemKind, Scanner, StreamOptions};
+use crate::finding::{Finding, Origin};
+use crate::scan::{Collector, ProblemKind, Scanner, StreamOptions, Subject};
 
 /// Scans all of standard input, calling `on_findings` with each batch of
 /// findings as it is found.
@@ -23,14 +23,14 @@ pub fn scan(
     let outcome = collector.scan_stream(
         scanner,
         &mut reader,
-        (SourceKind::Stdin, None),
+        &Origin::Stdin,
         StreamOptions::default(),
         on_findings,
     );
     match outcome.error {
         Some(err) if outcome.bytes == 0 => bail!("cannot read standard input: {err}"),
         Some(err) => collector.problem(
-            "<stdin>",
+            Subject::Stdin,
             ProblemKind::Error,
             format!(
                 "cannot read past byte {}: {err}; what came before was scanned",

@@ -17,7 +17,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::scan::{Collector, ProblemKind};
+use crate::scan::{Collector, ProblemKind, Subject};
 
 /// The tracked files expected under each walked root, as the walk spells
 /// their paths (the root as given, joined with the path below it).
@@ -68,7 +68,7 @@ impl Tracked {
         hidden.dedup();
         for path in hidden {
             collector.problem(
-                super::display_path(path),
+                Subject::Path(super::display_path(path)),
                 ProblemKind::Skipped,
                 "tracked by git but hidden from the walk by an ignore file (.ignore, .gitignore or .git/info/exclude); not scanned: pass --no-ignore to scan it",
             );

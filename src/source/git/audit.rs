@@ -12,20 +12,25 @@
 //! by object, so every readable object is still scanned and each unreadable
 //! one is reported by id.
 
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
-use std::io::{IsTerminal, Write};
+mod holes;
+mod inventory;
+mod key_files;
+mod progress;
+mod sink;
+
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use gix::odb::pack;
 use gix::ObjectId;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
-use super::{merge_into, object_problem, object_provenance, CommitMeta, Request};
-use crate::finding::SourceKind;
-use crate::scan::{Blob, Collector, ProblemKind, Scanner};
+use super::{CommitMeta, Request};
+use crate::scan::{Collector, ProblemKind, Scanner, Subject};
+use holes::{check_commit_links, report_missing};
+use inventory::Inventory;
+use key_files::scan_key_files;
+pub use progress::progress_bar;
+use sink::{Sink, Totals};
 
 /// What the audit hands to attribution.
 pub struct Outcome {
@@ -33,303 +38,6 @@ pub struct Outcome {
     /// Objects seen (scanned, skipped or failed).
     pub objects: u64,
     pub notes: Vec<String>,
-}
-
-/// Reports each missing object once, with one tree that references it. In a
-/// partial clone too: a blob that was never fetched was not scanned, and a
-/// key in it would pass unseen, so it is a hole like any other (the session
-/// adds one problem saying how to fetch them).
-fn report_missing(mut missing: Vec<(ObjectId, ObjectId, String)>, collector: &Collector) -> usize {
-    missing.sort();
-    missing.dedup_by(|a, b| a.0 == b.0);
-    let count = missing.len();
-    for (object, tree, name) in missing {
-        let p = object_problem(
-            ProblemKind::Error,
-            &object,
-            format!("missing object (referenced by tree {tree} as {name:?}); not scanned"),
-        );
-        collector.problem(p.path, p.kind, p.message);
-    }
-    count
-}
-
-/// Per-pack (or loose) state: findings go to a local collector so that a
-/// traversal that fails half way can be discarded and redone without
-/// duplicates.
-struct Sink<'a> {
-    scanner: &'a Scanner,
-    collector: Collector,
-    commits: Mutex<Vec<CommitMeta>>,
-    /// Blobs named like key files in some tree: scanned again with their name
-    /// so path rules apply.
-    key_files: Mutex<Vec<(ObjectId, String)>>,
-    /// Tree entries naming an object the repository does not have:
-    /// (missing object, tree, entry name).
-    missing: Mutex<Vec<(ObjectId, ObjectId, String)>>,
-    /// Submodule entries seen (their objects live in another repository).
-    submodules: Mutex<Vec<String>>,
-    inventory: &'a Inventory,
-    max_file_size: u64,
-    hash: gix::hash::Kind,
-    bar: &'a ProgressBar,
-    key_file_rules: bool,
-    /// Tree names need matching only in trees that mention the keyword.
-    names_need_keyword: bool,
-}
-
-/// Which objects the repository has (packs and loose), so every tree entry
-/// can be checked without reading the object. Keyed on the first 8 bytes of
-/// the id: object ids are uniformly random, so that is a perfect hash, 8
-/// bytes per object (3 MB for 350,000 objects), and several times faster than
-/// a binary search in the pack indexes for the millions of tree entries of a
-/// long history. A missing object whose 64-bit prefix collides with a present
-/// one would go unreported: odds of about n^2 / 2^65.
-struct Inventory {
-    ids: HashSet<u64, BuildHasherDefault<PrefixHasher>>,
-}
-
-impl Inventory {
-    fn new(packs: &[pack::Bundle], loose: &[(usize, ObjectId)]) -> Self {
-        let capacity = packs
-            .iter()
-            .map(|b| b.index.num_objects() as usize)
-            .sum::<usize>()
-            + loose.len();
-        let mut ids = HashSet::with_capacity_and_hasher(capacity, Default::default());
-        for bundle in packs {
-            for i in 0..bundle.index.num_objects() {
-                ids.insert(prefix(bundle.index.oid_at_index(i)));
-            }
-        }
-        ids.extend(loose.iter().map(|(_, id)| prefix(id)));
-        Inventory { ids }
-    }
-
-    fn contains(&self, id: &gix::oid) -> bool {
-        self.ids.contains(&prefix(id))
-    }
-}
-
-fn prefix(id: &gix::oid) -> u64 {
-    let mut bytes = [0u8; 8];
-    bytes.copy_from_slice(&id.as_bytes()[..8]);
-    u64::from_le_bytes(bytes)
-}
-
-/// The key already is a uniformly random 64-bit value: use it as the hash.
-#[derive(Default)]
-struct PrefixHasher(u64);
-
-impl Hasher for PrefixHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, value: u64) {
-        self.0 = value;
-    }
-}
-
-impl<'a> Sink<'a> {
-    fn new(
-        scanner: &'a Scanner,
-        request: &Request,
-        hash: gix::hash::Kind,
-        bar: &'a ProgressBar,
-        inventory: &'a Inventory,
-    ) -> Self {
-        Sink {
-            scanner,
-            collector: Collector::default(),
-            commits: Mutex::new(Vec::new()),
-            key_files: Mutex::new(Vec::new()),
-            missing: Mutex::new(Vec::new()),
-            submodules: Mutex::new(Vec::new()),
-            inventory,
-            max_file_size: request.max_file_size,
-            hash,
-            bar,
-            key_file_rules: scanner.matcher().has_path_rules(),
-            names_need_keyword: scanner.matcher().path_rules_need_keyword(),
-        }
-    }
-
-    /// One decoded object.
-    fn object(&self, kind: gix::object::Kind, id: &gix::oid, data: &[u8]) {
-        use gix::object::Kind;
-        match kind {
-            Kind::Blob => {
-                if data.len() as u64 > self.max_file_size {
-                    self.collector.problem(
-                        format!("object {id}"),
-                        ProblemKind::Skipped,
-                        format!(
-                            "blob of {} bytes is over --max-file-size ({} bytes); raise it to scan this blob",
-                            data.len(),
-                            self.max_file_size
-                        ),
-                    );
-                } else {
-                    self.collector.scan_with(
-                        self.scanner,
-                        &Blob {
-                            source: SourceKind::GitBlob,
-                            path: None,
-                            bytes: data,
-                        },
-                        |f| f.git = Some(object_provenance(id)),
-                    );
-                }
-            }
-            Kind::Commit => match gix::objs::CommitRef::from_bytes(data, self.hash) {
-                Ok(commit) => {
-                    let meta = CommitMeta {
-                        id: id.to_owned(),
-                        tree: commit.tree(),
-                        parents: commit.parents().collect(),
-                        time: commit.time().map(|t| t.seconds).unwrap_or(0),
-                    };
-                    lock(&self.commits).push(meta);
-                    self.message(SourceKind::GitCommit, id, data);
-                }
-                Err(err) => self.collector.problem(
-                    format!("object {id}"),
-                    ProblemKind::Error,
-                    format!("corrupt commit: {err}"),
-                ),
-            },
-            Kind::Tag => self.message(SourceKind::GitTag, id, data),
-            Kind::Tree => self.tree(id, data),
-        }
-        self.bar.inc(1);
-    }
-
-    /// An object not read because it is over --max-file-size (`size`
-    /// unknown: stored as a delta of such an object).
-    fn skipped(&self, kind: gix::object::Kind, id: &gix::oid, size: Option<u64>) {
-        let what = match size {
-            Some(size) => format!(
-                "{kind} of {size} bytes is over --max-file-size ({} bytes); raise it to scan this {kind}",
-                self.max_file_size
-            ),
-            None => format!(
-                "{kind} stored as a delta of an object over --max-file-size ({} bytes), which is not inflated; raise the limit to scan it",
-                self.max_file_size
-            ),
-        };
-        self.collector
-            .problem(format!("object {id}"), ProblemKind::Skipped, what);
-        self.bar.inc(1);
-    }
-
-    fn message(&self, source: SourceKind, id: &gix::oid, data: &[u8]) {
-        let (message, _) = super::message_of(data);
-        self.collector.scan_with(
-            self.scanner,
-            &Blob {
-                source,
-                path: None,
-                bytes: message,
-            },
-            |f| {
-                let mut provenance = object_provenance(id);
-                if source == SourceKind::GitCommit {
-                    provenance.commit = Some(id.to_string());
-                }
-                f.git = Some(provenance);
-            },
-        );
-    }
-
-    /// Checks that every entry names an object the repository has (a
-    /// missing blob would otherwise go unnoticed: nothing reads it), notes
-    /// submodules, and notes blobs whose name a path rule (key file) applies
-    /// to. With only the built-in path rules (which name Vast files), names
-    /// are only matched in trees mentioning the keyword.
-    fn tree(&self, id: &gix::oid, data: &[u8]) {
-        let names = self.key_file_rules
-            && (!self.names_need_keyword || self.scanner.matcher().has_keyword(data));
-        for entry in gix::objs::TreeRefIter::from_bytes(data, self.hash) {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(err) => {
-                    self.collector.problem(
-                        format!("object {id}"),
-                        ProblemKind::Error,
-                        format!("corrupt tree: {err}"),
-                    );
-                    return;
-                }
-            };
-            if entry.mode.is_commit() {
-                lock(&self.submodules).push(entry.filename.to_string());
-                continue;
-            }
-            if !self.inventory.contains(entry.oid) {
-                lock(&self.missing).push((
-                    entry.oid.to_owned(),
-                    id.to_owned(),
-                    entry.filename.to_string(),
-                ));
-            }
-            if names && entry.mode.is_blob_or_symlink() {
-                let name = entry.filename.to_string();
-                if self.scanner.matcher().path_rule_applies(&name) {
-                    lock(&self.key_files).push((entry.oid.to_owned(), name));
-                }
-            }
-        }
-    }
-
-    fn into_parts(self) -> Gathered {
-        Gathered {
-            parts: self.collector.into_parts(),
-            commits: into_inner(self.commits),
-            key_files: into_inner(self.key_files),
-            missing: into_inner(self.missing),
-            submodules: into_inner(self.submodules),
-        }
-    }
-}
-
-/// What one pack (or the loose objects) yielded besides findings.
-struct Gathered {
-    parts: crate::scan::ScanParts,
-    commits: Vec<CommitMeta>,
-    key_files: Vec<(ObjectId, String)>,
-    missing: Vec<(ObjectId, ObjectId, String)>,
-    submodules: Vec<String>,
-}
-
-#[derive(Default)]
-struct Totals {
-    commits: Vec<CommitMeta>,
-    key_files: Vec<(ObjectId, String)>,
-    missing: Vec<(ObjectId, ObjectId, String)>,
-    submodules: Vec<String>,
-}
-
-impl Totals {
-    fn add(&mut self, collector: &Collector, mut gathered: Gathered) {
-        merge_into(collector, gathered.parts);
-        self.commits.append(&mut gathered.commits);
-        self.key_files.append(&mut gathered.key_files);
-        self.missing.append(&mut gathered.missing);
-        self.submodules.append(&mut gathered.submodules);
-    }
-}
-
-fn into_inner<T>(mutex: Mutex<T>) -> T {
-    mutex.into_inner().unwrap_or_else(|e| e.into_inner())
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Scans every object of the repository.
@@ -351,7 +59,7 @@ pub fn scan(
             match pack::Bundle::at(&idx, hash) {
                 Ok(bundle) => bundles.push(bundle),
                 Err(err) => collector.problem(
-                    crate::source::files::display_path(&idx),
+                    Subject::Path(crate::source::files::display_path(&idx)),
                     ProblemKind::Error,
                     format!(
                         "unreadable pack, its objects are not scanned: {}",
@@ -372,7 +80,7 @@ pub fn scan(
                     Ok(id) => Some((store, id)),
                     Err(err) => {
                         collector.problem(
-                            crate::source::files::display_path(dir),
+                            Subject::Path(crate::source::files::display_path(dir)),
                             ProblemKind::Error,
                             format!("cannot list loose objects: {err}"),
                         );
@@ -417,7 +125,7 @@ pub fn scan(
             Err(err) => {
                 // Start over object by object; what was gathered is dropped.
                 collector.problem(
-                    crate::source::files::display_path(bundle.pack.path()),
+                    Subject::Path(crate::source::files::display_path(bundle.pack.path())),
                     ProblemKind::Error,
                     format!("pack traversal failed ({err}); reading its objects one by one"),
                 );
@@ -450,7 +158,7 @@ pub fn scan(
                     Ok(None) => {} // removed while we scan (gc): it is in a pack now
                     Err(err) => {
                         sink.collector.problem(
-                            format!("object {id}"),
+                            Subject::Object(id.to_owned()),
                             ProblemKind::Error,
                             format!(
                                 "corrupt loose object, not scanned: {}",
@@ -557,7 +265,7 @@ fn objects_one_by_one(bundle: &pack::Bundle, earlier: &[&pack::index::File], sin
                     Ok((kind, data)) => sink.object(kind, &id, &data),
                     Err(err) => {
                         sink.collector.problem(
-                            format!("object {id}"),
+                            Subject::Object(id.to_owned()),
                             ProblemKind::Error,
                             format!(
                                 "unreadable in {}: {err}",
@@ -569,92 +277,6 @@ fn objects_one_by_one(bundle: &pack::Bundle, earlier: &[&pack::index::File], sin
                 }
             },
         );
-}
-
-/// Scans blobs named like key files again with their name, so path rules
-/// (which need no keyword) apply. Duplicates of content findings are removed
-/// when the session finishes.
-fn scan_key_files(
-    repo: &gix::Repository,
-    mut key_files: Vec<(ObjectId, String)>,
-    max_file_size: u64,
-    scanner: &Scanner,
-    collector: &Collector,
-) {
-    key_files.sort();
-    key_files.dedup_by(|a, b| a.0 == b.0);
-    let local = Collector::default();
-    for (id, name) in key_files {
-        // Over the limit: already reported as skipped by the traversal.
-        if super::size_over(repo, &id, max_file_size).is_some() {
-            continue;
-        }
-        match repo.try_find_object(id) {
-            Ok(Some(object)) => local.scan_with(
-                scanner,
-                &Blob {
-                    source: SourceKind::GitBlob,
-                    path: Some(&name),
-                    bytes: &object.data,
-                },
-                |f| {
-                    f.git = Some(object_provenance(&id));
-                    // The name was only needed for the rules; the path comes
-                    // from attribution.
-                    f.location.path = None;
-                },
-            ),
-            Ok(None) => {} // reported by attribution if it matters
-            Err(err) => collector.problem(
-                format!("object {id}"),
-                ProblemKind::Error,
-                format!(
-                    "unreadable blob {name}: {}",
-                    crate::source::git::describe(&err)
-                ),
-            ),
-        }
-    }
-    // Counted once already by the traversal.
-    let parts = local.into_parts();
-    collector.add_findings(parts.findings);
-    for problem in parts.problems {
-        collector.problem(problem.path, problem.kind, problem.message);
-    }
-}
-
-/// A commit whose tree or parent is missing is a damaged history: report it
-/// (the boundary commits of a shallow clone are expected to lack parents).
-fn check_commit_links(repo: &gix::Repository, commits: &[CommitMeta], collector: &Collector) {
-    let shallow: Vec<ObjectId> = repo
-        .shallow_commits()
-        .ok()
-        .flatten()
-        .map(|c| c.iter().copied().collect())
-        .unwrap_or_default();
-    for commit in commits {
-        if !repo.has_object(commit.tree) {
-            let p = object_problem(
-                ProblemKind::Error,
-                &commit.tree,
-                format!("missing tree of commit {}", commit.id),
-            );
-            collector.problem(p.path, p.kind, p.message);
-        }
-        if shallow.contains(&commit.id) {
-            continue;
-        }
-        for parent in &commit.parents {
-            if !repo.has_object(parent) {
-                let p = object_problem(
-                    ProblemKind::Error,
-                    parent,
-                    format!("missing parent commit of {}", commit.id),
-                );
-                collector.problem(p.path, p.kind, p.message);
-            }
-        }
-    }
 }
 
 /// The repository's objects directory and its alternates.
@@ -676,7 +298,7 @@ fn pack_indexes(objects_dir: &Path, collector: &Collector) -> Vec<PathBuf> {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
         Err(err) => {
             collector.problem(
-                crate::source::files::display_path(&pack_dir),
+                Subject::Path(crate::source::files::display_path(&pack_dir)),
                 ProblemKind::Error,
                 format!("cannot list packs: {err}"),
             );
@@ -690,65 +312,4 @@ fn pack_indexes(objects_dir: &Path, collector: &Collector) -> Vec<PathBuf> {
         .collect();
     indexes.sort();
     indexes
-}
-
-/// A bar on standard error when asked for; hidden otherwise. On a terminal
-/// indicatif draws it; with `--progress always` and no terminal (a CI log,
-/// `2>&1 | tee`) it is drawn anyway through [`ForcedStderr`].
-pub fn progress_bar(show: bool, total: u64) -> ProgressBar {
-    if !show {
-        return ProgressBar::hidden();
-    }
-    let target = if std::io::stderr().is_terminal() {
-        ProgressDrawTarget::stderr()
-    } else {
-        ProgressDrawTarget::term_like_with_hz(Box::new(ForcedStderr), 2)
-    };
-    let bar = ProgressBar::with_draw_target(Some(total), target);
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} {human_pos}/{human_len} objects [{bar:30}] {elapsed}, about {eta} left",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
-}
-
-/// Standard error as a terminal, for a bar the user asked for explicitly.
-#[derive(Debug)]
-struct ForcedStderr;
-
-impl ForcedStderr {
-    fn write(&self, text: &str) -> std::io::Result<()> {
-        std::io::stderr().lock().write_all(text.as_bytes())
-    }
-}
-
-impl indicatif::TermLike for ForcedStderr {
-    fn width(&self) -> u16 {
-        100
-    }
-    fn move_cursor_up(&self, n: usize) -> std::io::Result<()> {
-        self.write(&format!("\x1b[{n}A"))
-    }
-    fn move_cursor_down(&self, n: usize) -> std::io::Result<()> {
-        self.write(&format!("\x1b[{n}B"))
-    }
-    fn move_cursor_right(&self, n: usize) -> std::io::Result<()> {
-        self.write(&format!("\x1b[{n}C"))
-    }
-    fn move_cursor_left(&self, n: usize) -> std::io::Result<()> {
-        self.write(&format!("\x1b[{n}D"))
-    }
-    fn write_line(&self, s: &str) -> std::io::Result<()> {
-        self.write(&format!("{s}\n"))
-    }
-    fn write_str(&self, s: &str) -> std::io::Result<()> {
-        self.write(s)
-    }
-    fn clear_line(&self) -> std::io::Result<()> {
-        self.write("\r\x1b[2K")
-    }
-    fn flush(&self) -> std::io::Result<()> {
-        std::io::stderr().flush()
-    }
 }

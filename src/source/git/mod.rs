@@ -13,10 +13,12 @@
 //! [`provenance`].
 
 pub mod audit;
+mod graph;
 pub mod pack_walk;
 pub mod promisor;
 pub mod provenance;
 pub mod range;
+mod refs;
 pub mod tree;
 
 use std::collections::HashMap;
@@ -25,8 +27,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use gix::ObjectId;
 
-use crate::finding::{redact_key_shapes, Finding, GitProvenance};
-use crate::scan::{Collector, Problem, ProblemKind, ScanParts, Scanner};
+use crate::finding::{redact_key_shapes, CommitInfo};
+use crate::scan::{Collector, Problem, ProblemKind, ScanParts, Scanner, Subject};
 
 /// What part of a repository to scan.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -283,27 +285,43 @@ impl Session {
         }
     }
 
+    /// Turns the hits in objects into findings (attribution makes their
+    /// origin), folds later versions of a file into the one that introduced
+    /// the key, and sorts.
     fn attribute(&mut self, parts: &mut ScanParts) {
         let repo = self.repo.to_thread_local();
-        let mut seen = std::collections::HashSet::new();
-        parts.findings.retain(|f| {
-            let object = f.git.as_ref().map(|g| g.object.clone());
-            seen.insert((object, f.location.path.clone(), f.location.offset))
+        // One finding per key occurrence per object: the audit's key-file
+        // pass finds again what the content pass found (the same rule id
+        // wins as before: the smallest).
+        let mut hits = std::mem::take(&mut parts.object_hits);
+        hits.sort_by(|a, b| {
+            (a.object, a.hit.location.offset, &a.hit.rule_id).cmp(&(
+                b.object,
+                b.hit.location.offset,
+                &b.hit.rule_id,
+            ))
         });
+        hits.dedup_by(|a, b| {
+            a.object == b.object && a.hit.location.offset == b.hit.location.offset
+        });
+        let mut seen = std::collections::HashSet::new();
+        parts
+            .findings
+            .retain(|f| seen.insert((f.origin.path().map(str::to_string), f.location.offset)));
+        let problems = &mut parts.problems;
         let ranks = match &self.request.mode {
             Mode::Audit => {
-                provenance::attribute_audit(&repo, &self.commits, &mut parts.findings, |p| {
-                    parts.problems.push(p)
-                })
+                let (findings, ranks) =
+                    provenance::attribute_audit(&repo, &self.commits, hits, |p| problems.push(p));
+                parts.findings.extend(findings);
+                ranks
             }
             Mode::Range(range) => {
-                provenance::attribute_range(
-                    &repo,
-                    &self.introduced,
-                    &range.tips,
-                    &mut parts.findings,
-                    |p| parts.problems.push(p),
-                );
+                let findings =
+                    provenance::attribute_range(&repo, &self.introduced, &range.tips, hits, |p| {
+                        problems.push(p)
+                    });
+                parts.findings.extend(findings);
                 self.range_order
                     .iter()
                     .enumerate()
@@ -322,26 +340,21 @@ impl Session {
         }
         parts.findings.sort_by(|a, b| {
             (
-                &a.location.path,
-                a.git.as_ref().map(|g| &g.object),
+                a.origin.path(),
+                a.origin.object(),
                 a.location.line,
                 a.location.column,
                 &a.rule_id,
             )
                 .cmp(&(
-                    &b.location.path,
-                    b.git.as_ref().map(|g| &g.object),
+                    b.origin.path(),
+                    b.origin.object(),
                     b.location.line,
                     b.location.column,
                     &b.rule_id,
                 ))
         });
-        // An object missing from the audit's tree check and from attribution
-        // is one problem.
-        parts.problems.sort_by(|a, b| a.path.cmp(&b.path));
-        parts
-            .problems
-            .dedup_by(|a, b| a.path == b.path && a.path.starts_with("object "));
+        crate::scan::problem::sort_and_dedup(&mut parts.problems);
     }
 }
 
@@ -365,14 +378,6 @@ pub fn open_repository(path: &Path) -> anyhow::Result<gix::Repository> {
     Ok(repo)
 }
 
-/// A finding's provenance before attribution: only the object is known.
-pub fn object_provenance(object: &gix::oid) -> GitProvenance {
-    GitProvenance {
-        object: object.to_string(),
-        ..GitProvenance::default()
-    }
-}
-
 /// The message of a commit or tag object: everything after the first blank
 /// line. Returns the message and its offset in `data`.
 pub fn message_of(data: &[u8]) -> (&[u8], usize) {
@@ -382,30 +387,9 @@ pub fn message_of(data: &[u8]) -> (&[u8], usize) {
     }
 }
 
-/// Records a problem with an object: its id and what referenced it.
+/// A problem with an object.
 pub fn object_problem(kind: ProblemKind, id: &gix::oid, message: impl Into<String>) -> Problem {
-    Problem {
-        path: format!("object {id}"),
-        kind,
-        message: message.into(),
-    }
-}
-
-/// The object a problem made by [`object_problem`] is about.
-pub fn problem_object(problem: &Problem) -> Option<ObjectId> {
-    let hex = problem.path.strip_prefix("object ")?;
-    ObjectId::from_hex(hex.as_bytes()).ok()
-}
-
-/// Merges what a per-pack collector gathered into the main collector.
-pub fn merge_into(main: &Collector, parts: ScanParts) {
-    use std::sync::atomic::Ordering;
-    main.add_findings(parts.findings);
-    main.scanned.fetch_add(parts.scanned, Ordering::Relaxed);
-    main.bytes.fetch_add(parts.bytes, Ordering::Relaxed);
-    for problem in parts.problems {
-        main.problem(problem.path, problem.kind, problem.message);
-    }
+    Problem::new(Subject::Object(id.to_owned()), kind, message)
 }
 
 /// Runs `work` on a rayon pool with `jobs` threads (0 = the global pool).
@@ -449,31 +433,27 @@ pub fn rfc3339(time: gix::date::Time) -> String {
     time.format_or_unix(gix::date::time::format::ISO8601_STRICT)
 }
 
-/// Marks findings with the commit that introduced their object.
-pub fn describe_commit(repo: &gix::Repository, id: ObjectId, into: &mut GitProvenance) {
-    into.commit = Some(id.to_string());
+/// What reports say about commit `id`: author, date and summary, with key
+/// shapes redacted (a commit message that leaked a key must not leak it
+/// again here). Only the id when the commit cannot be read.
+pub fn describe_commit(repo: &gix::Repository, id: ObjectId) -> CommitInfo {
+    let mut info = CommitInfo::id_only(id);
     let Ok(commit) = repo.find_commit(id) else {
-        return;
+        return info;
     };
     if let Ok(author) = commit.author() {
-        into.author = Some(redact_key_shapes(&format!(
+        info.author = Some(redact_key_shapes(&format!(
             "{} <{}>",
             author.name, author.email
         )));
     }
     if let Ok(time) = commit.time() {
-        into.date = Some(rfc3339(time));
+        info.date = Some(rfc3339(time));
     }
     if let Ok(message) = commit.message() {
-        // A commit message that leaked a key must not leak it again here.
-        into.summary = Some(redact_key_shapes(&message.summary().to_string()));
+        info.summary = Some(redact_key_shapes(&message.summary().to_string()));
     }
-}
-
-/// Keeps the finding type honest: findings from git sources always carry
-/// provenance.
-pub fn ensure_provenance(finding: &mut Finding) -> &mut GitProvenance {
-    finding.git.get_or_insert_with(GitProvenance::default)
+    info
 }
 
 /// One line for an error and its causes (gix's alternate formatting is a

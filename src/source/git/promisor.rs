@@ -8,8 +8,8 @@
 
 use gix::ObjectId;
 
-use super::{problem_object, Mode};
-use crate::scan::{Problem, ProblemKind};
+use super::Mode;
+use crate::scan::{Problem, ProblemKind, Subject};
 
 /// The fetch git itself runs to get promised objects: no negotiation (the
 /// remote must not skip objects it thinks we have because our commits reach
@@ -77,7 +77,7 @@ impl Promisor {
     ) -> Option<Problem> {
         let mut missing: Vec<ObjectId> = problems
             .iter()
-            .filter_map(problem_object)
+            .filter_map(Problem::object)
             .filter(|id| !repo.has_object(id))
             .collect();
         missing.sort();
@@ -95,15 +95,15 @@ impl Promisor {
                 format!("{FETCH} {remote} {}", ids.join(" "))
             }
         };
-        Some(Problem {
-            path: "partial clone".to_string(),
-            kind: ProblemKind::Error,
-            message: format!(
+        Some(Problem::new(
+            Subject::PartialClone,
+            ProblemKind::Error,
+            format!(
                 "{} object(s) this scan needed are not in this partial clone and were not scanned \
                  (each is its own problem above); fetch them from the promisor remote, then scan again: `{command}`",
                 missing.len()
             ),
-        })
+        ))
     }
 }
 

@@ -10,245 +10,47 @@
 //! the first. Trees are visited once per distinct tree id, so a history of
 //! any length costs one pass over its distinct trees.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 
 use gix::ObjectId;
 
+use super::graph::{reaching_refs, Graph};
 use super::tree::Containment;
 use super::{describe_commit, CommitMeta};
-use crate::finding::{Finding, Fingerprint, SourceKind};
-use crate::scan::Problem;
+use crate::finding::{
+    BlobOrigin, CommitInfo, CommitOrigin, Finding, Fingerprint, Origin, Reach, TagOrigin,
+};
+use crate::scan::{GitObject, ObjectHit, Problem, ProblemKind, Subject};
 
-/// A ref and what it points at.
-struct RefTip {
-    name: String,
-    /// The object the ref names (a tag object for annotated tags).
-    direct: Option<ObjectId>,
-    /// Peeled to a non-tag object.
-    peeled: Option<ObjectId>,
-}
-
-/// Every ref (and a detached HEAD), and why the list may be incomplete.
-struct Refs {
-    tips: Vec<RefTip>,
-    /// Set when some refs could not be read (a corrupt `packed-refs`): a
-    /// finding no readable ref reaches may still be reachable, so its
-    /// reachability is unknown, not "unreachable".
-    unreadable: Option<String>,
-}
-
-impl Refs {
-    /// Reachability of something these refs (by name) reach.
-    fn reachable(&self, names: &[String]) -> Option<bool> {
-        if !names.is_empty() {
-            Some(true)
-        } else if self.unreadable.is_some() {
-            None
-        } else {
-            Some(false)
-        }
-    }
-}
-
-fn refs(repo: &gix::Repository) -> Refs {
-    let mut out = Vec::new();
-    let mut unreadable = None;
-    let iter = repo
-        .references()
-        .map_err(|err| super::describe(&err))
-        .and_then(|platform| {
-            // `all()` borrows the platform: collect while it lives.
-            let all = platform.all().map_err(|err| super::describe(&err))?;
-            Ok(all
-                .map(|r| r.map_err(|err| super::describe(&err)))
-                .collect::<Vec<_>>())
-        });
-    let references = match iter {
-        Ok(references) => references,
-        Err(err) => {
-            unreadable = Some(err);
-            Vec::new()
-        }
-    };
-    for reference in references {
-        let reference = match reference {
-            Ok(reference) => reference,
-            Err(err) => {
-                unreadable.get_or_insert(err);
-                continue;
-            }
-        };
-        let name = reference.name().as_bstr().to_string();
-        let direct = reference.target().try_id().map(|id| id.to_owned());
-        let mut reference = reference;
-        let peeled = reference.peel_to_id().ok().map(|id| id.detach());
-        out.push(RefTip {
-            name,
-            direct,
-            peeled,
-        });
-    }
-    if let Ok(head) = repo.head() {
-        if head.is_detached() {
-            if let Some(id) = head.id() {
-                out.push(RefTip {
-                    name: "HEAD".to_string(),
-                    direct: Some(id.detach()),
-                    peeled: Some(id.detach()),
-                });
-            }
-        }
-    }
-    Refs {
-        tips: out,
-        unreadable,
-    }
-}
-
-/// The commit graph of every commit the audit saw.
-struct Graph<'a> {
-    commits: &'a [CommitMeta],
-    index: HashMap<ObjectId, u32>,
-}
-
-impl<'a> Graph<'a> {
-    fn new(commits: &'a [CommitMeta]) -> Self {
-        let index = commits
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.id, i as u32))
-            .collect();
-        Graph { commits, index }
-    }
-
-    fn parents(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
-        self.commits[i]
-            .parents
-            .iter()
-            .filter_map(|p| self.index.get(p).map(|&i| i as usize))
-    }
-
-    /// Generation numbers (1 + the largest parent's), so ancestors sort first.
-    fn generations(&self) -> Vec<u32> {
-        let n = self.commits.len();
-        let mut generation = vec![0u32; n];
-        let mut stack = Vec::new();
-        for start in 0..n {
-            if generation[start] != 0 {
-                continue;
-            }
-            stack.push((start, false));
-            while let Some((i, expanded)) = stack.pop() {
-                if generation[i] != 0 {
-                    continue;
-                }
-                if expanded {
-                    generation[i] = 1 + self.parents(i).map(|p| generation[p]).max().unwrap_or(0);
-                } else {
-                    stack.push((i, true));
-                    stack.extend(
-                        self.parents(i)
-                            .filter(|&p| generation[p] == 0)
-                            .map(|p| (p, false)),
-                    );
-                }
-            }
-        }
-        generation
-    }
-
-    /// Every commit that has `start` in its ancestry (including itself).
-    fn descendants(&self, start: usize, children: &[Vec<u32>]) -> HashSet<ObjectId> {
-        let mut seen = vec![false; self.commits.len()];
-        let mut queue = VecDeque::from([start]);
-        seen[start] = true;
-        let mut out = HashSet::new();
-        while let Some(i) = queue.pop_front() {
-            out.insert(self.commits[i].id);
-            for &child in &children[i] {
-                if !seen[child as usize] {
-                    seen[child as usize] = true;
-                    queue.push_back(child as usize);
-                }
-            }
-        }
-        out
-    }
-
-    fn children(&self) -> Vec<Vec<u32>> {
-        let mut children = vec![Vec::new(); self.commits.len()];
-        for i in 0..self.commits.len() {
-            for p in self.parents(i).collect::<Vec<_>>() {
-                children[p].push(i as u32);
-            }
-        }
-        children
-    }
-}
-
-/// Names of refs whose tip has commit `index` in its history.
-fn reaching_refs(
-    graph: &Graph<'_>,
-    children: &[Vec<u32>],
-    tips: &[RefTip],
-    index: usize,
-    cache: &mut HashMap<usize, Vec<String>>,
-) -> Vec<String> {
-    cache
-        .entry(index)
-        .or_insert_with(|| {
-            let descendants = graph.descendants(index, children);
-            let mut names: Vec<String> = tips
-                .iter()
-                .filter(|t| t.peeled.is_some_and(|id| descendants.contains(&id)))
-                .map(|t| t.name.clone())
-                .collect();
-            names.sort();
-            names.dedup();
-            names
-        })
-        .clone()
-}
-
-/// Distinct blob ids among the findings, in a stable order.
-fn hit_blobs(findings: &[Finding]) -> Vec<ObjectId> {
-    let mut ids: Vec<ObjectId> = findings
+/// Distinct blob ids among the hits, in a stable order.
+fn hit_blobs(hits: &[ObjectHit]) -> Vec<ObjectId> {
+    let mut ids: Vec<ObjectId> = hits
         .iter()
-        .filter(|f| f.location.source == SourceKind::GitBlob)
-        .filter_map(|f| f.git.as_ref())
-        .filter_map(|g| ObjectId::from_hex(g.object.as_bytes()).ok())
+        .filter_map(|h| match h.object {
+            GitObject::Blob(id) => Some(id),
+            _ => None,
+        })
         .collect();
     ids.sort();
     ids.dedup();
     ids
 }
 
-fn object_of(finding: &Finding) -> Option<ObjectId> {
-    finding
-        .git
-        .as_ref()
-        .and_then(|g| ObjectId::from_hex(g.object.as_bytes()).ok())
-}
-
 /// Fingerprints of keys in blobs that are in `head_tree`.
 fn keys_at_head(
-    repo: &gix::Repository,
     head_tree: Option<(ObjectId, ObjectId)>,
     targets: &[ObjectId],
-    findings: &[Finding],
+    hits: &[ObjectHit],
     containment: &mut Containment<'_>,
     problem: &mut dyn FnMut(Problem),
 ) -> Option<HashSet<Fingerprint>> {
     let (commit, tree) = head_tree?;
-    let _ = repo;
-    let hits = containment.hits(tree, &commit, problem);
-    let at_head: HashSet<ObjectId> = hits.iter().map(|(t, _)| targets[*t as usize]).collect();
+    let found = containment.hits(tree, &commit, problem);
+    let at_head: HashSet<ObjectId> = found.iter().map(|(t, _)| targets[*t as usize]).collect();
     Some(
-        findings
-            .iter()
-            .filter(|f| f.location.source == SourceKind::GitBlob)
-            .filter(|f| object_of(f).is_some_and(|id| at_head.contains(&id)))
-            .map(|f| f.fingerprint.clone())
+        hits.iter()
+            .filter(|h| matches!(h.object, GitObject::Blob(id) if at_head.contains(&id)))
+            .map(|h| h.hit.fingerprint.clone())
             .collect(),
     )
 }
@@ -258,6 +60,28 @@ fn head_tree(repo: &gix::Repository) -> Option<(ObjectId, ObjectId)> {
     let commit = repo.head_commit().ok()?;
     let tree = commit.tree_id().ok()?.detach();
     Some((commit.id, tree))
+}
+
+/// Commits described once each, however many findings they introduced.
+struct Described<'r> {
+    repo: &'r gix::Repository,
+    cache: HashMap<ObjectId, CommitInfo>,
+}
+
+impl<'r> Described<'r> {
+    fn new(repo: &'r gix::Repository) -> Self {
+        Described {
+            repo,
+            cache: HashMap::new(),
+        }
+    }
+
+    fn get(&mut self, id: ObjectId) -> CommitInfo {
+        self.cache
+            .entry(id)
+            .or_insert_with(|| describe_commit(self.repo, id))
+            .clone()
+    }
 }
 
 /// A handle tuned for reading every tree once: see [`super::tune_for_random_reads`].
@@ -289,13 +113,13 @@ fn staged_paths(repo: &gix::Repository, blobs: &[ObjectId]) -> HashMap<ObjectId,
 pub fn attribute_audit(
     repo: &gix::Repository,
     commits: &[CommitMeta],
-    findings: &mut [Finding],
+    hits: Vec<ObjectHit>,
     mut problem: impl FnMut(Problem),
-) -> Ranks {
-    if findings.is_empty() {
-        return Ranks::new();
+) -> (Vec<Finding>, Ranks) {
+    if hits.is_empty() {
+        return (Vec::new(), Ranks::new());
     }
-    let targets = hit_blobs(findings);
+    let targets = hit_blobs(&hits);
     let graph = Graph::new(commits);
     let generations = graph.generations();
     let tree_repo = tree_reader(repo);
@@ -311,8 +135,8 @@ pub fn attribute_audit(
         order.sort_by_key(|&i| (commits[i].time, generations[i]));
         for i in order {
             let commit = &commits[i];
-            let hits = containment.hits(commit.tree, &commit.id, &mut problem);
-            if hits.is_empty() {
+            let found = containment.hits(commit.tree, &commit.id, &mut problem);
+            if found.is_empty() {
                 continue;
             }
             let mut in_parents: HashSet<u32> = HashSet::new();
@@ -321,7 +145,7 @@ pub fn attribute_audit(
                 let parent_hits = containment.hits(parent.tree, &parent.id, &mut problem);
                 in_parents.extend(parent_hits.iter().map(|(t, _)| *t));
             }
-            for (target, path) in hits.iter() {
+            for (target, path) in found.iter() {
                 if in_parents.contains(target) {
                     continue;
                 }
@@ -341,14 +165,13 @@ pub fn attribute_audit(
     }
 
     let at_head = keys_at_head(
-        repo,
         head_tree(repo),
         &targets,
-        findings,
+        &hits,
         &mut containment,
         &mut problem,
     );
-    let refs = refs(repo);
+    let refs = super::refs::read(repo);
     if let Some(err) = &refs.unreadable {
         // gix quotes the bad line: repository content, so no escapes and
         // no key reach the terminal through it.
@@ -358,13 +181,13 @@ pub fn attribute_audit(
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
         let err = crate::finding::redact_key_shapes(&err);
-        problem(Problem {
-            path: "refs".to_string(),
-            kind: crate::scan::ProblemKind::Error,
-            message: format!(
+        problem(Problem::new(
+            Subject::Refs,
+            ProblemKind::Error,
+            format!(
                 "refs unreadable: reachability unknown ({err}); findings no readable ref reaches are marked `reachable: null`, not unreachable; repair the refs (e.g. `packed-refs`) and scan again"
             ),
-        });
+        ));
     }
     let tips = &refs.tips;
     let children = graph.children();
@@ -379,52 +202,68 @@ pub fn attribute_audit(
     let target_index: HashMap<ObjectId, usize> =
         targets.iter().enumerate().map(|(i, id)| (*id, i)).collect();
 
-    for finding in findings.iter_mut() {
-        let Some(object) = object_of(finding) else {
-            continue;
-        };
-        let source = finding.location.source;
-        let fingerprint = finding.fingerprint.clone();
-        let mut path = None;
-        let git = super::ensure_provenance(finding);
-        match source {
-            SourceKind::GitBlob => {
-                let intro = target_index.get(&object).and_then(|&t| first[t].as_ref());
-                if let Some((_, _, index, intro_path)) = intro {
-                    describe_commit(repo, commits[*index].id, git);
-                    git.refs = reaching_refs(&graph, &children, tips, *index, &mut reach_cache);
-                    path = Some(intro_path.clone());
-                } else if let Some(staged_path) = staged.get(&object) {
+    let mut described = Described::new(repo);
+    let mut findings = Vec::with_capacity(hits.len());
+    for ObjectHit { object, hit } in hits {
+        let origin = match object {
+            GitObject::Blob(blob) => {
+                let intro = target_index.get(&blob).and_then(|&t| first[t].as_ref());
+                let (introduced_by, names, path) = match intro {
+                    Some((_, _, index, intro_path)) => (
+                        Some(described.get(commits[*index].id)),
+                        reaching_refs(&graph, &children, tips, *index, &mut reach_cache),
+                        Some(intro_path.clone()),
+                    ),
                     // Staged but never committed: the index keeps it alive.
-                    git.refs = vec!["index".to_string()];
-                    path = Some(staged_path.clone());
-                }
-                git.reachable = refs.reachable(&git.refs);
-                git.at_head = at_head.as_ref().map(|keys| keys.contains(&fingerprint));
+                    None => match staged.get(&blob) {
+                        Some(path) => (None, vec!["index".to_string()], Some(path.clone())),
+                        None => (None, Vec::new(), None),
+                    },
+                };
+                Origin::GitBlob(Box::new(BlobOrigin {
+                    blob,
+                    path,
+                    introduced_by,
+                    reach: Reach {
+                        reachable: refs.reachable(&names),
+                        refs: names,
+                    },
+                    at_head: at_head.as_ref().map(|keys| keys.contains(&hit.fingerprint)),
+                }))
             }
-            SourceKind::GitCommit => {
-                describe_commit(repo, object, git);
-                if let Some(&index) = graph.index.get(&object) {
-                    git.refs =
-                        reaching_refs(&graph, &children, tips, index as usize, &mut reach_cache);
-                }
-                git.reachable = refs.reachable(&git.refs);
+            GitObject::Commit(id) => {
+                let names = match graph.index.get(&id) {
+                    Some(&index) => {
+                        reaching_refs(&graph, &children, tips, index as usize, &mut reach_cache)
+                    }
+                    None => Vec::new(),
+                };
+                Origin::CommitMessage(Box::new(CommitOrigin {
+                    commit: described.get(id),
+                    reach: Reach {
+                        reachable: refs.reachable(&names),
+                        refs: names,
+                    },
+                }))
             }
-            SourceKind::GitTag => {
-                git.refs = tips
+            GitObject::Tag(tag) => {
+                let names: Vec<String> = tips
                     .iter()
-                    .filter(|t| t.direct == Some(object))
+                    .filter(|t| t.direct == Some(tag))
                     .map(|t| t.name.clone())
                     .collect();
-                git.reachable = refs.reachable(&git.refs);
+                Origin::TagMessage(Box::new(TagOrigin {
+                    tag,
+                    reach: Reach {
+                        reachable: refs.reachable(&names),
+                        refs: names,
+                    },
+                }))
             }
-            _ => {}
-        }
-        if path.is_some() {
-            finding.location.path = path;
-        }
+        };
+        findings.push(hit.found_in(origin));
     }
-    targets
+    let ranks = targets
         .iter()
         .zip(&first)
         .filter_map(|(id, intro)| {
@@ -432,7 +271,8 @@ pub fn attribute_audit(
                 .as_ref()
                 .map(|(time, generation, _, _)| (*id, (*time, *generation)))
         })
-        .collect()
+        .collect();
+    (findings, ranks)
 }
 
 /// When each attributed blob was introduced: (commit time, generation).
@@ -448,13 +288,10 @@ pub fn fold_versions(findings: &mut Vec<Finding>, ranks: &Ranks) -> usize {
     let rank_of = |id: &ObjectId| ranks.get(id).copied().unwrap_or((i64::MAX, u32::MAX));
     let mut best: HashMap<Group, ObjectId> = HashMap::new();
     for finding in findings.iter() {
-        let (Some(path), Some(object)) = (&finding.location.path, object_of(finding)) else {
+        let Some((path, object)) = blob_at_path(finding) else {
             continue;
         };
-        if finding.location.source != SourceKind::GitBlob {
-            continue;
-        }
-        let group = (finding.fingerprint.clone(), path.clone());
+        let group = (finding.fingerprint.clone(), path.to_string());
         best.entry(group)
             .and_modify(|current| {
                 if (rank_of(&object), object) < (rank_of(current), *current) {
@@ -465,13 +302,20 @@ pub fn fold_versions(findings: &mut Vec<Finding>, ranks: &Ranks) -> usize {
     }
     let before = findings.len();
     findings.retain(|finding| {
-        let (Some(path), Some(object)) = (&finding.location.path, object_of(finding)) else {
+        let Some((path, object)) = blob_at_path(finding) else {
             return true;
         };
-        finding.location.source != SourceKind::GitBlob
-            || best.get(&(finding.fingerprint.clone(), path.clone())) == Some(&object)
+        best.get(&(finding.fingerprint.clone(), path.to_string())) == Some(&object)
     });
     before - findings.len()
+}
+
+/// The path and blob of a finding in a blob that has a path.
+fn blob_at_path(finding: &Finding) -> Option<(&str, ObjectId)> {
+    match &finding.origin {
+        Origin::GitBlob(blob) => Some((blob.path.as_deref()?, blob.blob)),
+        _ => None,
+    }
 }
 
 /// Attributes findings of a range scan: the introducing commit is already
@@ -482,41 +326,53 @@ pub fn attribute_range(
     repo: &gix::Repository,
     introduced: &HashMap<ObjectId, (ObjectId, String)>,
     tips: &[String],
-    findings: &mut [Finding],
+    hits: Vec<ObjectHit>,
     mut problem: impl FnMut(Problem),
-) {
-    if findings.is_empty() {
-        return;
+) -> Vec<Finding> {
+    if hits.is_empty() {
+        return Vec::new();
     }
-    let targets = hit_blobs(findings);
+    let targets = hit_blobs(&hits);
     let mut containment = Containment::new(repo, &targets);
     let at_head = keys_at_head(
-        repo,
         head_tree(repo),
         &targets,
-        findings,
+        &hits,
         &mut containment,
         &mut problem,
     );
-    for finding in findings.iter_mut() {
-        let Some(object) = object_of(finding) else {
-            continue;
-        };
-        let source = finding.location.source;
-        let fingerprint = finding.fingerprint.clone();
-        let git = super::ensure_provenance(finding);
-        git.refs = tips.to_vec();
-        // Reachable from the range's tips, by construction.
-        git.reachable = Some(true);
-        match source {
-            SourceKind::GitBlob => {
-                if let Some((commit, _)) = introduced.get(&object) {
-                    describe_commit(repo, *commit, git);
-                }
-                git.at_head = at_head.as_ref().map(|keys| keys.contains(&fingerprint));
+    // Reachable from the range's tips, by construction.
+    let reach = Reach {
+        refs: tips.to_vec(),
+        reachable: Some(true),
+    };
+    let mut described = Described::new(repo);
+    let mut findings = Vec::with_capacity(hits.len());
+    for ObjectHit { object, hit } in hits {
+        let origin = match object {
+            GitObject::Blob(blob) => {
+                let (introduced_by, path) = match introduced.get(&blob) {
+                    Some((commit, path)) => (Some(described.get(*commit)), Some(path.clone())),
+                    None => (None, None),
+                };
+                Origin::GitBlob(Box::new(BlobOrigin {
+                    blob,
+                    path,
+                    introduced_by,
+                    reach: reach.clone(),
+                    at_head: at_head.as_ref().map(|keys| keys.contains(&hit.fingerprint)),
+                }))
             }
-            SourceKind::GitCommit => describe_commit(repo, object, git),
-            _ => {}
-        }
+            GitObject::Commit(id) => Origin::CommitMessage(Box::new(CommitOrigin {
+                commit: described.get(id),
+                reach: reach.clone(),
+            })),
+            GitObject::Tag(tag) => Origin::TagMessage(Box::new(TagOrigin {
+                tag,
+                reach: reach.clone(),
+            })),
+        };
+        findings.push(hit.found_in(origin));
     }
+    findings
 }

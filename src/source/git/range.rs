@@ -14,9 +14,8 @@ use anyhow::bail;
 use gix::ObjectId;
 use rayon::prelude::*;
 
-use super::{object_problem, object_provenance, tree, Range, Request};
-use crate::finding::SourceKind;
-use crate::scan::{Blob, Collector, Problem, ProblemKind, Scanner};
+use super::{object_problem, tree, Range, Request};
+use crate::scan::{Blob, Collector, GitObject, Problem, ProblemKind, Scanner, Subject};
 
 pub struct Outcome {
     /// blob -> (introducing commit, path)
@@ -96,14 +95,14 @@ fn walk(
         match info {
             Ok(info) => commits.push(info.id),
             Err(err) => {
-                problem(Problem {
-                    path: label.clone(),
-                    kind: ProblemKind::Error,
-                    message: format!(
+                problem(Problem::new(
+                    Subject::Range(label.clone()),
+                    ProblemKind::Error,
+                    format!(
                         "history walk stopped early: {}",
                         crate::source::git::describe(&err)
                     ),
-                });
+                ));
                 break;
             }
         }
@@ -203,7 +202,7 @@ pub fn missing_objects(repo: &mut gix::Repository, range: &Range) -> anyhow::Res
     let repo = &*repo;
     let mut missing = Vec::new();
     let walked = walk(repo, range, &mut |p| {
-        missing.extend(super::problem_object(&p));
+        missing.extend(p.object());
     })?;
     missing.extend(walked.order.iter().filter(|id| !repo.has_object(id)));
     missing.sort();
@@ -227,9 +226,7 @@ pub fn scan(
         order,
         messages,
         parentless,
-    } = walk(repo, range, &mut |p| {
-        collector.problem(p.path, p.kind, p.message)
-    })?;
+    } = walk(repo, range, &mut |p| collector.add_problem(p))?;
     let mut notes = Vec::new();
     if parentless > 0 {
         notes.push(format!(
@@ -267,18 +264,13 @@ pub fn scan(
             |repo, id| {
                 if let Ok(object) = repo.find_object(*id) {
                     let (message, _) = super::message_of(&object.data);
-                    collector.scan_with(
+                    collector.scan_object(
                         scanner,
                         &Blob {
-                            source: SourceKind::GitCommit,
                             path: None,
                             bytes: message,
                         },
-                        |f| {
-                            let mut git = object_provenance(id);
-                            git.commit = Some(id.to_string());
-                            f.git = Some(git);
-                        },
+                        GitObject::Commit(*id),
                     );
                 }
             },
@@ -300,10 +292,8 @@ fn scan_blob(
     scanner: &Scanner,
     collector: &Collector,
 ) {
-    let report = |kind, message: String| {
-        let p = object_problem(kind, &blob, message);
-        collector.problem(p.path, p.kind, p.message);
-    };
+    let report =
+        |kind, message: String| collector.add_problem(object_problem(kind, &blob, message));
     if let Some(size) = crate::source::git::size_over(repo, &blob, max_file_size) {
         return report(
             ProblemKind::Skipped,
@@ -311,14 +301,13 @@ fn scan_blob(
         );
     }
     match repo.try_find_object(blob) {
-        Ok(Some(object)) => collector.scan_with(
+        Ok(Some(object)) => collector.scan_object(
             scanner,
             &Blob {
-                source: SourceKind::GitBlob,
                 path: Some(path),
                 bytes: &object.data,
             },
-            |f| f.git = Some(object_provenance(&blob)),
+            GitObject::Blob(blob),
         ),
         Ok(None) => report(
             ProblemKind::Error,

@@ -44,8 +44,8 @@ fn entries(
                 &id,
                 format!(
                     "unreadable tree (referenced by {}): {}",
-                    crate::source::git::describe(&err),
-                    referrer()
+                    referrer(),
+                    crate::source::git::describe(&err)
                 ),
             ));
             return Vec::new();
@@ -92,58 +92,108 @@ pub fn diff(
     added: &mut dyn FnMut(ObjectId, String),
     problem: &mut dyn FnMut(Problem),
 ) {
-    diff_at(repo, old, new, "", commit, added, problem);
-}
-
-fn diff_at(
-    repo: &gix::Repository,
-    old: Option<ObjectId>,
-    new: ObjectId,
-    prefix: &str,
-    commit: &gix::oid,
-    added: &mut dyn FnMut(ObjectId, String),
-    problem: &mut dyn FnMut(Problem),
-) {
     if old == Some(new) {
         return;
     }
-    let referrer = || {
-        if prefix.is_empty() {
-            format!("commit {commit}")
-        } else {
-            format!("commit {commit}, path {prefix}")
-        }
-    };
-    let new_entries = entries(repo, new, &referrer, problem);
-    let old_entries = match old {
-        Some(old) => entries(repo, old, &referrer, problem),
-        None => Vec::new(),
-    };
-    let old_by_name: HashMap<&[u8], &Entry> =
-        old_entries.iter().map(|e| (e.name.as_slice(), e)).collect();
-    for entry in &new_entries {
-        let before = old_by_name.get(entry.name.as_slice());
-        if before.is_some_and(|b| b.id == entry.id && b.mode == entry.mode) {
+    // An explicit stack, not recursion: nesting depth is chosen by whoever
+    // wrote the history. Entries are visited in tree order, depth first, as
+    // a recursive walk would.
+    let mut stack = vec![DiffLevel::open(
+        repo,
+        old,
+        new,
+        String::new(),
+        commit,
+        problem,
+    )];
+    while let Some(top) = stack.last_mut() {
+        let Some(entry) = top.new_entries.get(top.next) else {
+            stack.pop();
+            continue;
+        };
+        top.next += 1;
+        let before = top.old_by_name.get(entry.name.as_slice()).copied();
+        if before.is_some_and(|(id, mode)| id == entry.id && mode == entry.mode) {
             continue;
         }
-        if entry.mode.is_tree() {
-            let old_sub = before.filter(|b| b.mode.is_tree()).map(|b| b.id);
-            diff_at(
-                repo,
-                old_sub,
-                entry.id,
-                &join(prefix, &entry.name),
-                commit,
-                added,
-                problem,
-            );
-        } else if entry.mode.is_blob_or_symlink() {
-            if before.is_some_and(|b| b.id == entry.id) {
+        let (id, mode) = (entry.id, entry.mode);
+        let path = join(&top.prefix, &entry.name);
+        if mode.is_tree() {
+            let old_sub = before.filter(|(_, m)| m.is_tree()).map(|(id, _)| id);
+            if old_sub == Some(id) {
+                continue;
+            }
+            if stack.len() >= MAX_TREE_DEPTH {
+                problem(too_deep(&id, &format!("commit {commit}, path {path}")));
+                continue;
+            }
+            let level = DiffLevel::open(repo, old_sub, id, path, commit, problem);
+            stack.push(level);
+        } else if mode.is_blob_or_symlink() {
+            if before.is_some_and(|(b, _)| b == id) {
                 continue; // mode change only
             }
-            added(entry.id, join(prefix, &entry.name));
+            added(id, path);
         }
         // Submodule entries (commits of another repository) have no blob here.
+    }
+}
+
+/// Deepest tree nesting walked. Git itself refuses deeper trees
+/// (`core.maxTreeDepth`, 4096 by default), so only a crafted history has
+/// them; below this depth the walk stops and says so (a hole: the scan is
+/// incomplete), instead of spending memory on ever longer paths.
+pub const MAX_TREE_DEPTH: usize = 4096;
+
+fn too_deep(tree: &ObjectId, referrer: &str) -> Problem {
+    object_problem(
+        ProblemKind::Error,
+        tree,
+        format!(
+            "tree nested more than {MAX_TREE_DEPTH} levels deep (referenced by {referrer}); not read below that depth (git itself refuses such trees: core.maxTreeDepth)"
+        ),
+    )
+}
+
+/// One tree level of [`diff`]: the new tree's entries, the old tree's by
+/// name, and how far the walk has got.
+struct DiffLevel {
+    new_entries: Vec<Entry>,
+    old_by_name: HashMap<Vec<u8>, (ObjectId, gix::objs::tree::EntryMode)>,
+    next: usize,
+    prefix: String,
+}
+
+impl DiffLevel {
+    fn open(
+        repo: &gix::Repository,
+        old: Option<ObjectId>,
+        new: ObjectId,
+        prefix: String,
+        commit: &gix::oid,
+        problem: &mut dyn FnMut(Problem),
+    ) -> DiffLevel {
+        let referrer = || {
+            if prefix.is_empty() {
+                format!("commit {commit}")
+            } else {
+                format!("commit {commit}, path {prefix}")
+            }
+        };
+        let new_entries = entries(repo, new, &referrer, problem);
+        let old_by_name = match old {
+            Some(old) => entries(repo, old, &referrer, problem)
+                .into_iter()
+                .map(|e| (e.name, (e.id, e.mode)))
+                .collect(),
+            None => HashMap::new(),
+        };
+        DiffLevel {
+            new_entries,
+            old_by_name,
+            next: 0,
+            prefix,
+        }
     }
 }
 
@@ -173,7 +223,9 @@ impl<'r> Containment<'r> {
     }
 
     /// Targets in `tree` (recursively) with their paths. Names are only
-    /// turned into strings on a hit: most trees contain no target.
+    /// turned into strings on a hit: most trees contain no target. Walked
+    /// with an explicit stack (nesting depth is the history writer's choice),
+    /// at most [`MAX_TREE_DEPTH`] levels.
     pub fn hits(
         &mut self,
         tree: ObjectId,
@@ -183,6 +235,58 @@ impl<'r> Containment<'r> {
         if let Some(hits) = self.memo.get(&tree) {
             return hits.clone();
         }
+        let mut stack = vec![self.open(tree, commit, problem)];
+        loop {
+            let depth = stack.len();
+            let top = stack.last_mut().expect("the walk ends when the stack does");
+            let Some(&(start, end, mode, id)) = top.entries.get(top.next) else {
+                let done = stack.pop().expect("not empty");
+                let hits = if done.out.is_empty() {
+                    self.empty.clone()
+                } else {
+                    Rc::new(done.out)
+                };
+                self.memo.insert(done.tree, hits.clone());
+                if stack.is_empty() {
+                    return hits;
+                }
+                continue;
+            };
+            let name = &top.data[start..end];
+            if mode.is_tree() {
+                if let Some(sub) = self.memo.get(&id) {
+                    if !sub.is_empty() {
+                        let name = String::from_utf8_lossy(name);
+                        top.out
+                            .extend(sub.iter().map(|(t, p)| (*t, format!("{name}/{p}"))));
+                    }
+                } else if depth >= MAX_TREE_DEPTH {
+                    problem(too_deep(&id, &format!("commit {commit}")));
+                } else {
+                    // Descend; this entry is taken up again (from the memo)
+                    // once the subtree is done.
+                    let level = self.open(id, commit, problem);
+                    stack.push(level);
+                    continue;
+                }
+            } else if mode.is_blob_or_symlink() {
+                if let Some(&target) = self.targets.get(&id) {
+                    top.out
+                        .push((target, String::from_utf8_lossy(name).into_owned()));
+                }
+            }
+            top.next += 1;
+        }
+    }
+
+    /// Reads one tree for [`Containment::hits`]; a missing, unreadable or
+    /// corrupt tree is reported and walked as far as it could be read.
+    fn open(
+        &self,
+        tree: ObjectId,
+        commit: &gix::oid,
+        problem: &mut dyn FnMut(Problem),
+    ) -> HitsLevel {
         let data = match self.repo.try_find_object(tree) {
             Ok(Some(object)) => object.detach().data,
             Ok(None) => {
@@ -205,7 +309,7 @@ impl<'r> Containment<'r> {
                 Vec::new()
             }
         };
-        let mut out = Vec::new();
+        let mut entries = Vec::new();
         for entry in gix::objs::TreeRefIter::from_bytes(&data, self.repo.object_hash()) {
             let Ok(entry) = entry else {
                 problem(object_problem(
@@ -215,24 +319,27 @@ impl<'r> Containment<'r> {
                 ));
                 break;
             };
-            if entry.mode.is_tree() {
-                let sub = self.hits(entry.oid.to_owned(), commit, problem);
-                if !sub.is_empty() {
-                    let name = String::from_utf8_lossy(entry.filename);
-                    out.extend(sub.iter().map(|(t, p)| (*t, format!("{name}/{p}"))));
-                }
-            } else if entry.mode.is_blob_or_symlink() {
-                if let Some(&target) = self.targets.get(entry.oid) {
-                    out.push((target, String::from_utf8_lossy(entry.filename).into_owned()));
-                }
-            }
+            // The name as a range of `data`: no allocation per entry.
+            let start = entry.filename.as_ptr() as usize - data.as_ptr() as usize;
+            let end = start + entry.filename.len();
+            entries.push((start, end, entry.mode, entry.oid.to_owned()));
         }
-        let hits = if out.is_empty() {
-            self.empty.clone()
-        } else {
-            Rc::new(out)
-        };
-        self.memo.insert(tree, hits.clone());
-        hits
+        HitsLevel {
+            tree,
+            data,
+            entries,
+            next: 0,
+            out: Vec::new(),
+        }
     }
+}
+
+/// One tree level of [`Containment::hits`].
+struct HitsLevel {
+    tree: ObjectId,
+    data: Vec<u8>,
+    /// Name (as a range of `data`), mode and id of each entry.
+    entries: Vec<(usize, usize, gix::objs::tree::EntryMode, ObjectId)>,
+    next: usize,
+    out: Vec<(u32, String)>,
 }

@@ -1,0 +1,65 @@
+//! Which objects the repository has, for checking tree entries without
+//! reading the objects they name.
+
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use gix::odb::pack;
+use gix::ObjectId;
+
+/// Which objects the repository has (packs and loose), so every tree entry
+/// can be checked without reading the object. Keyed on the first 8 bytes of
+/// the id: object ids are uniformly random, so that is a perfect hash, 8
+/// bytes per object (3 MB for 350,000 objects), and several times faster than
+/// a binary search in the pack indexes for the millions of tree entries of a
+/// long history. A missing object whose 64-bit prefix collides with a present
+/// one would go unreported: odds of about n^2 / 2^65.
+pub struct Inventory {
+    ids: HashSet<u64, BuildHasherDefault<PrefixHasher>>,
+}
+
+impl Inventory {
+    pub fn new(packs: &[pack::Bundle], loose: &[(usize, ObjectId)]) -> Self {
+        let capacity = packs
+            .iter()
+            .map(|b| b.index.num_objects() as usize)
+            .sum::<usize>()
+            + loose.len();
+        let mut ids = HashSet::with_capacity_and_hasher(capacity, Default::default());
+        for bundle in packs {
+            for i in 0..bundle.index.num_objects() {
+                ids.insert(prefix(bundle.index.oid_at_index(i)));
+            }
+        }
+        ids.extend(loose.iter().map(|(_, id)| prefix(id)));
+        Inventory { ids }
+    }
+
+    pub fn contains(&self, id: &gix::oid) -> bool {
+        self.ids.contains(&prefix(id))
+    }
+}
+
+fn prefix(id: &gix::oid) -> u64 {
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&id.as_bytes()[..8]);
+    u64::from_le_bytes(bytes)
+}
+
+/// The key already is a uniformly random 64-bit value: use it as the hash.
+#[derive(Default)]
+struct PrefixHasher(u64);
+
+impl Hasher for PrefixHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
