@@ -96,7 +96,8 @@ fn layer_of(module: &str) -> Option<(u8, &'static str)> {
         .map(|(_, layer, name)| (*layer, *name))
 }
 
-/// `src/a/b.rs` and `src/a/b/mod.rs` -> `a::b`; `None` for the crate roots.
+/// A file `a/b.rs` or `a/b/mod.rs` (relative to `src/`) is module `a::b`;
+/// `None` for the crate roots.
 fn module_of(relative: &Path) -> Option<String> {
     let mut parts: Vec<String> = relative
         .with_extension("")
