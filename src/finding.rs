@@ -3,10 +3,9 @@
 use std::fmt;
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
+pub use crate::key::{Fingerprint, Secret};
 use crate::rules::Confidence;
-use crate::untrusted::Redaction;
 
 mod origin;
 
@@ -18,99 +17,10 @@ pub use origin::{
     TagOrigin,
 };
 
-/// A leaked key. Deliberately has no `Display` and no `Serialize`: printing or
-/// serialising the full key must be an explicit `expose()` call, made only
-/// when the user asked for `--show-secrets` or when talking to the Vast API.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(key: impl Into<String>) -> Secret {
-        Secret(key.into())
-    }
-
-    /// The full key.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// First 4 and last 4 characters: enough to recognise a key you own,
-    /// useless to an attacker.
-    pub fn redacted(&self) -> String {
-        let key = &self.0;
-        if key.len() < 12 {
-            return "*".repeat(key.len());
-        }
-        format!("{}...{}", &key[..4], &key[key.len() - 4..])
-    }
-
-    /// What reports print, at the level the user chose (`--redact`,
-    /// `--show-secrets`).
-    pub fn display(&self, redaction: Redaction) -> String {
-        match redaction {
-            Redaction::Partial => self.redacted(),
-            Redaction::Full => crate::untrusted::FULLY_REDACTED.to_string(),
-            Redaction::None => self.0.clone(),
-        }
-    }
-
-    pub fn fingerprint(&self) -> Fingerprint {
-        Fingerprint::of(&self.0)
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Secret({})", self.redacted())
-    }
-}
-
 /// Replaces every key-shaped run in `text` by its redacted form; see
 /// [`crate::untrusted::redact_keys`], which owns the rule.
 pub fn redact_key_shapes(text: &str) -> String {
     crate::untrusted::redact_keys(text).into_owned()
-}
-
-/// Content-keyed identity of a key: the first 16 hex digits of
-/// SHA-256("vastleaks:v1:" + key). It depends on the key alone, so it survives
-/// rebases, squashes, renames and moved lines, and it is what ignore files,
-/// baselines and SARIF `partialFingerprints` use. 64 bits cannot be reversed
-/// into the key.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
-pub struct Fingerprint(String);
-
-impl Fingerprint {
-    const DOMAIN: &'static str = "vastleaks:v1:";
-    pub const LEN: usize = 16;
-
-    pub fn of(key: &str) -> Fingerprint {
-        let digest = Sha256::new()
-            .chain_update(Self::DOMAIN)
-            .chain_update(key)
-            .finalize();
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        Fingerprint(hex[..Self::LEN].to_string())
-    }
-
-    /// Parses a fingerprint written by a user (ignore file, baseline, flag).
-    pub fn parse(text: &str) -> Option<Fingerprint> {
-        let valid = text.len() == Self::LEN
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        valid.then(|| Fingerprint(text.to_string()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Fingerprint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
 }
 
 /// Where in its input a key sits.
@@ -348,16 +258,6 @@ mod tests {
     }
 
     #[test]
-    fn redaction_keeps_four_and_four() {
-        let secret = Secret::new(KEY);
-        assert_eq!(secret.redacted(), "3839...b7ad");
-        assert!(!format!("{secret:?}").contains(KEY));
-        assert_eq!(secret.display(Redaction::None), KEY);
-        assert_eq!(secret.display(Redaction::Partial), "3839...b7ad");
-        assert_eq!(secret.display(Redaction::Full), "[redacted]");
-    }
-
-    #[test]
     fn key_shapes_in_free_text_are_redacted() {
         let text = format!("ci: export VAST_API_KEY={KEY} (sha {})", "0".repeat(40));
         assert_eq!(
@@ -370,16 +270,5 @@ mod tests {
         let longer = format!("{KEY}{KEY}");
         assert_eq!(redact_key_shapes(&longer), longer);
         assert_eq!(redact_key_shapes("é ok"), "é ok");
-    }
-
-    #[test]
-    fn fingerprint_is_stable_and_content_keyed() {
-        let a = Fingerprint::of(KEY);
-        assert_eq!(a, Secret::new(KEY).fingerprint());
-        assert_eq!(a.as_str().len(), 16);
-        assert!(!KEY.contains(a.as_str()));
-        assert_ne!(a, Fingerprint::of(&KEY.replace('3', "4")));
-        assert_eq!(Fingerprint::parse(a.as_str()), Some(a));
-        assert_eq!(Fingerprint::parse("xyz"), None);
     }
 }

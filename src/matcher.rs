@@ -13,23 +13,21 @@ use std::sync::OnceLock;
 use regex_automata::meta::Regex;
 use regex_automata::Input;
 
+use crate::key::{decode_base64, is_placeholder};
 use crate::rules::{compile, Rule, RuleSet};
 
+mod examples;
 pub(crate) mod prefilter;
 mod target;
 
+pub use examples::check_own_examples;
 #[cfg(test)]
 use prefilter::case_variants;
 use prefilter::Prefilter;
 
-/// The prefilter keyword. Every content rule must involve it.
-pub(crate) const KEYWORD: &str = "vast";
-/// How far before a keyword hit a key-bearing match may start (Bearer headers
-/// precede the URL in curl lines).
-const WINDOW_BEFORE: usize = 640;
-/// How far after a keyword hit a match may end (config sections put the key
-/// a few lines below the `[vast]` header).
-const WINDOW_AFTER: usize = 1024;
+/// The prefilter keyword and the windows around its hits: the contract with
+/// the rule loader, which refuses content rules that do not demand the word.
+use crate::rules::reach::{KEYWORD, WINDOW_AFTER, WINDOW_BEFORE};
 /// The longest stretch of bytes one keyword hit makes the rules look at: a
 /// match (and so the key in it) lies within one such stretch. Streamed input
 /// derives its window overlap from it (`crate::scan`).
@@ -163,12 +161,21 @@ impl Matcher {
     /// path rules such as key files. Matches are sorted by offset, one per key
     /// occurrence (the first rule in rule order wins).
     pub fn find(&self, haystack: &[u8], path: Option<&str>) -> Vec<Match> {
+        self.find_by(haystack, path, None)
+    }
+
+    /// [`Matcher::find`] with only rule `only` (an index into
+    /// [`Matcher::rules`]) when given: what one rule finds on its own, where
+    /// the matcher looks (a rule file's examples are checked so).
+    pub fn find_by(&self, haystack: &[u8], path: Option<&str>, only: Option<usize>) -> Vec<Match> {
+        let wanted = |index: usize| only.is_none_or(|only| only == index);
         let mut found = Vec::new();
         if let Some(path) = path {
             for (index, path_re) in self.paths.iter().enumerate() {
-                if path_re
-                    .as_ref()
-                    .is_some_and(|re| re.is_match(path.as_bytes()))
+                if wanted(index)
+                    && path_re
+                        .as_ref()
+                        .is_some_and(|re| re.is_match(path.as_bytes()))
                 {
                     self.run_rule(index, haystack, 0..haystack.len(), &mut found);
                 }
@@ -184,22 +191,28 @@ impl Matcher {
                 Some(current) if start <= current.end => current.end = end,
                 _ => {
                     if let Some(done) = window.replace(start..end) {
-                        self.run_content_rules(haystack, done, &mut found);
+                        self.run_content_rules(haystack, done, only, &mut found);
                     }
                 }
             }
         });
         if let Some(done) = window {
-            self.run_content_rules(haystack, done, &mut found);
+            self.run_content_rules(haystack, done, only, &mut found);
         }
         found.sort_by_key(|m| (m.key.start, m.rule));
         found.dedup_by_key(|m| m.key.start);
         found
     }
 
-    fn run_content_rules(&self, haystack: &[u8], span: Range<usize>, found: &mut Vec<Match>) {
+    fn run_content_rules(
+        &self,
+        haystack: &[u8],
+        span: Range<usize>,
+        only: Option<usize>,
+        found: &mut Vec<Match>,
+    ) {
         for (index, path) in self.paths.iter().enumerate() {
-            if path.is_none() {
+            if path.is_none() && only.is_none_or(|only| only == index) {
                 self.run_rule(index, haystack, span.clone(), found);
             }
         }
@@ -215,7 +228,7 @@ impl Matcher {
             };
             let key = key.range();
             let decoded = if self.rules[index].base64 {
-                match decode_base64_key(&haystack[key.clone()]) {
+                match decode_base64(&haystack[key.clone()]) {
                     Some(decoded) => Some(decoded),
                     None => continue,
                 }
@@ -280,59 +293,6 @@ fn line_around(haystack: &[u8], offset: usize) -> Range<usize> {
 
 /// How far [`line_around`] looks.
 const LINE_REACH: usize = 512;
-
-/// Decodes base64 that should hold a key; `None` unless it decodes to exactly
-/// 64 lowercase hex digits (most 88-character base64 runs are something else).
-fn decode_base64_key(encoded: &[u8]) -> Option<String> {
-    use base64::Engine;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(encoded)
-        .ok()?;
-    let is_key = bytes.len() == 64
-        && bytes
-            .iter()
-            .all(|&b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    is_key.then(|| String::from_utf8_lossy(&bytes).into_owned())
-}
-
-/// Placeholders and test values that have the shape of a key but are not one:
-/// `0123456789abcdef` repeated, one repeated character, and the like. A random
-/// 64-hex key trips none of these checks except with negligible probability.
-pub fn is_placeholder(key: &[u8]) -> bool {
-    let mut seen = [false; 256];
-    for &b in key {
-        seen[b as usize] = true;
-    }
-    let distinct = seen.iter().filter(|&&s| s).count();
-    if distinct < 8 {
-        return true;
-    }
-    if key.iter().all(u8::is_ascii_digit) || key.iter().all(u8::is_ascii_alphabetic) {
-        return true;
-    }
-    // Periodic: a short block repeated (e.g. "deadbeef" x 8).
-    if (1..=32)
-        .any(|period| key.len() % period == 0 && key[period..].iter().zip(key).all(|(a, b)| a == b))
-    {
-        return true;
-    }
-    // An ascending or descending run of 8 consecutive hex digits.
-    let value = |b: u8| (b as char).to_digit(16).map(|d| d as i32).unwrap_or(-100);
-    for direction in [1, -1] {
-        let mut run = 1;
-        for pair in key.windows(2) {
-            if value(pair[1]) - value(pair[0]) == direction {
-                run += 1;
-                if run >= 8 {
-                    return true;
-                }
-            } else {
-                run = 1;
-            }
-        }
-    }
-    false
-}
 
 #[cfg(test)]
 mod tests {
@@ -519,14 +479,5 @@ mod tests {
             assert_eq!(keys(&m, &text, None), vec![KEY], "{spelling}");
         }
         assert_eq!(case_variants(b"vast").len(), 16);
-    }
-
-    #[test]
-    fn placeholders() {
-        assert!(is_placeholder("a".repeat(64).as_bytes()));
-        assert!(is_placeholder("0123456789abcdef".repeat(4).as_bytes()));
-        assert!(is_placeholder("deadbeef".repeat(8).as_bytes()));
-        assert!(is_placeholder(&"1234567890".repeat(7).as_bytes()[..64]));
-        assert!(!is_placeholder(KEY.as_bytes()));
     }
 }

@@ -1,4 +1,5 @@
-//! Revocation, by a procedure that never deletes the wrong key.
+//! Revocation, by the safe procedure the README's `vastleaks revoke` section
+//! describes.
 //!
 //! The API cannot be asked "delete *this* key"; it deletes a key *id*. The id
 //! of the calling key comes from `/users/current/` (`key_id`), which is not
@@ -13,12 +14,14 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use reqwest::Method;
 use serde::Serialize;
 
-use crate::finding::{Fingerprint, Secret, Verification, VerifyStatus};
+use crate::finding::{Verification, VerifyStatus};
+use crate::key::{Fingerprint, Secret};
+use crate::vast_api::{
+    classify_delete, key_path, parse_key_list, DeleteAnswer, KeyListEntry, LIST_KEYS,
+    MANAGE_KEYS_URL,
+};
 use crate::verify::Verifier;
 
-/// Where to revoke by hand.
-pub const MANAGE_KEYS_URL: &str = "https://cloud.vast.ai/manage-keys/";
-pub const LIST_KEYS: &str = "api/v0/auth/apikeys/";
 /// The API allows about one key call per 1-2 s per token.
 pub const DELETE_INTERVAL: Duration = Duration::from_secs(2);
 
@@ -140,12 +143,11 @@ impl<'a> Revoker<'a> {
                 answer.status
             ));
         }
-        let entries = parse_key_list(&answer.body)
-            .map(|raw| mark_values(raw, secret))
+        let entries = parse_key_list(&answer.body, secret)
             .ok_or("the account's key list has an unexpected format")?;
         drop(answer);
         let with_values = entries.iter().any(|e| e.value_matches.is_some());
-        let matching: Vec<&KeyEntry> = if with_values {
+        let matching: Vec<&KeyListEntry> = if with_values {
             entries
                 .iter()
                 .filter(|e| e.value_matches == Some(true))
@@ -189,28 +191,28 @@ impl<'a> Revoker<'a> {
                 std::thread::sleep(DELETE_INTERVAL - since);
             }
         }
-        let path = format!("{LIST_KEYS}{key_id}/");
+        let path = key_path(key_id);
         let answer = self.verifier.client().send(Method::DELETE, &path, secret);
         self.last_delete = Some(Instant::now());
         let record = |outcome, detail: String| {
             AuditRecord::new(secret, Some(key_id), Action::Revoke, outcome, detail)
         };
-        let deleted = match &answer {
-            Ok(a) if (200..300).contains(&a.status) => "deleted".to_string(),
-            Ok(a) if a.status == 403 => {
+        let deleted = match answer.as_ref().map(|a| classify_delete(a.status)) {
+            Ok(DeleteAnswer::Deleted) => "deleted".to_string(),
+            Ok(DeleteAnswer::OtherUser) => {
                 return record(
                     Outcome::Refused,
                     format!("the API refused (403): key id {key_id} belongs to another user; nothing deleted, revoke by hand at {MANAGE_KEYS_URL}"),
                 )
             }
-            Ok(a) if a.status == 401 => {
+            Ok(DeleteAnswer::NotPermitted) => {
                 return record(
                     Outcome::Refused,
                     format!("the API refused (401): the key lacks the user_write permission or two-factor authentication is required; nothing deleted, revoke by hand at {MANAGE_KEYS_URL}"),
                 )
             }
-            Ok(a) if a.status == 404 => "not found (404)".to_string(),
-            Ok(a) => format!("unexpected HTTP {}", a.status),
+            Ok(DeleteAnswer::NotFound) => "not found (404)".to_string(),
+            Ok(DeleteAnswer::Unexpected(status)) => format!("unexpected HTTP {status}"),
             Err(f) => format!("no answer ({})", f.detail),
         };
         drop(answer);
@@ -249,60 +251,6 @@ impl<'a> Revoker<'a> {
     }
 }
 
-/// What the cross-check needs from one entry of the key list.
-struct KeyEntry {
-    id: i64,
-    user_id: Option<i64>,
-    /// `Some(equal)` when the entry carries a full key value.
-    value_matches: Option<bool>,
-}
-
-/// Parses `{"apikeys": [...]}` (or a bare list). The comparison with the
-/// leaked key happens in [`Revoker::cross_check`] through `value_matches`,
-/// which is filled by [`mark_values`]; no value is kept.
-fn parse_key_list(body: &[u8]) -> Option<Vec<KeyEntryRaw>> {
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    let list = match &value {
-        serde_json::Value::Array(list) => list,
-        other => other.get("apikeys")?.as_array()?,
-    };
-    list.iter()
-        .map(|entry| {
-            Some(KeyEntryRaw {
-                id: entry.get("id")?.as_i64()?,
-                user_id: entry.get("user_id").and_then(|u| u.as_i64()),
-                value: ["key", "api_key", "apikey"]
-                    .iter()
-                    .find_map(|f| entry.get(f).and_then(|v| v.as_str()))
-                    .filter(|v| is_full_key(v))
-                    .map(str::to_string),
-            })
-        })
-        .collect()
-}
-
-/// An entry as parsed, with the key value (if the list carries one) held
-/// only until it is compared.
-struct KeyEntryRaw {
-    id: i64,
-    user_id: Option<i64>,
-    value: Option<String>,
-}
-
-fn is_full_key(text: &str) -> bool {
-    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-fn mark_values(raw: Vec<KeyEntryRaw>, secret: &Secret) -> Vec<KeyEntry> {
-    raw.into_iter()
-        .map(|e| KeyEntry {
-            id: e.id,
-            user_id: e.user_id,
-            value_matches: e.value.map(|v| v.eq_ignore_ascii_case(secret.expose())),
-        })
-        .collect()
-}
-
 /// Formats a time as RFC 3339 UTC (`2026-11-26T15:04:05Z`), with the date
 /// library gix already brings.
 pub fn rfc3339(time: SystemTime) -> String {
@@ -326,26 +274,5 @@ mod tests {
             rfc3339(UNIX_EPOCH + Duration::from_secs(951_782_400)),
             "2000-02-29T00:00:00Z"
         );
-    }
-
-    #[test]
-    fn key_lists_with_and_without_values() {
-        let key = Secret::new("ab".repeat(32));
-        let with = format!(
-            r#"{{"apikeys": [{{"id": 1, "user_id": 5, "key": "{}"}}, {{"id": 2, "key": "{}"}}]}}"#,
-            "cd".repeat(32),
-            key.expose()
-        );
-        let entries = mark_values(parse_key_list(with.as_bytes()).unwrap(), &key);
-        assert_eq!(entries[0].value_matches, Some(false));
-        assert_eq!(entries[1].value_matches, Some(true));
-        let without = r#"{"apikeys": [{"id": 1, "user_id": 5, "rights": null}]}"#;
-        let entries = mark_values(parse_key_list(without.as_bytes()).unwrap(), &key);
-        assert_eq!(
-            (entries[0].id, entries[0].user_id, entries[0].value_matches),
-            (1, Some(5), None)
-        );
-        assert!(parse_key_list(b"{\"apikeys\": [{\"id\": \"x\"}]}").is_none());
-        assert!(parse_key_list(b"<html>").is_none());
     }
 }

@@ -12,18 +12,18 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
+mod error;
+mod pattern;
+pub mod reach;
+
+pub use error::RuleError;
+pub(crate) use error::{elide_quoted, line_of};
+pub(crate) use pattern::compile;
+pub use pattern::KEY_BASE64_PATTERN;
+use pattern::{expand, key_is_live};
+
 /// The rules shipped with the binary.
 const BUILTIN: &[(&str, &str)] = &[("rules/vast.toml", include_str!("../rules/vast.toml"))];
-
-/// What `{KEY}` expands to in a rule pattern: exactly 64 lowercase hex digits
-/// that are not part of a longer word (so SHA-512 digests and longer hex runs
-/// never match). Case-sensitive even inside `(?i)` rules: Vast keys are lowercase.
-pub const KEY_PATTERN: &str = r"(?-i:(?-u:\b)(?P<key>[0-9a-f]{64})(?-u:\b))";
-
-/// What `{KEY_BASE64}` expands to: the base64 encoding of a key (88
-/// characters, `==` padded), as Kubernetes Secret `data:` fields hold it. The
-/// matcher decodes it and keeps it only if it decodes to a key.
-pub const KEY_BASE64_PATTERN: &str = r"(?-i:(?-u:\b)(?P<key>[A-Za-z0-9+/]{86}==))";
 
 /// How sure a rule is that its match is a Vast key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
@@ -98,22 +98,20 @@ pub struct Rule {
     pub builtin: bool,
 }
 
-fn line_suffix(line: usize) -> String {
-    if line == 0 {
-        String::new()
-    } else {
-        format!(":{line}")
+impl Rule {
+    /// An error about this rule, at the line where it is defined.
+    pub fn error(&self, message: String) -> RuleError {
+        let (file, line) = self
+            .origin
+            .rsplit_once(':')
+            .and_then(|(file, line)| Some((file, line.parse().ok()?)))
+            .unwrap_or((self.origin.as_str(), 0));
+        RuleError {
+            file: file.to_string(),
+            line,
+            message,
+        }
     }
-}
-
-/// A rule file could not be used. Names the file and line so the fix is obvious.
-#[derive(Debug, thiserror::Error)]
-#[error("{file}{}: {message}", line_suffix(*.line))]
-pub struct RuleError {
-    pub file: String,
-    /// 1-based; 0 when the error is about the whole file (cannot read it).
-    pub line: usize,
-    pub message: String,
 }
 
 #[derive(Deserialize)]
@@ -164,16 +162,6 @@ impl RuleSet {
             set.extend(parsed);
         }
         set
-    }
-
-    /// The built-in rules plus those in `files`; a rule whose id already exists
-    /// replaces the earlier one.
-    pub fn builtin_with(files: &[impl AsRef<Path>]) -> Result<RuleSet, RuleError> {
-        let mut set = RuleSet::builtin();
-        for file in files {
-            set.extend(RuleSet::load(file.as_ref())?);
-        }
-        Ok(set)
     }
 
     /// Reads and validates one rule file.
@@ -260,6 +248,10 @@ impl RuleSet {
             let near = optional(raw.near, "near")?;
             let target = optional(raw.target, "target")?;
             let not_on_line = optional(raw.not_on_line, "not_on_line")?;
+            if matches!(validation, Validation::Compile) && path.is_none() {
+                reach::check_content_rule(&id, &pattern, near.as_deref(), target.as_deref())
+                    .map_err(|message| error_at(pattern_offset, message))?;
+            }
             set.rules.push(Rule {
                 origin: format!("{file}:{}", line_of(text, id_offset)),
                 id,
@@ -324,98 +316,6 @@ enum Validation {
     Compile,
     /// Only for the embedded rules, which the test suite compiles.
     Trust,
-}
-
-/// Expands `{KEY}` and turns Unicode off: rules run on bytes that are often not
-/// UTF-8, and Unicode word boundaries cost 20x in `regex::bytes`.
-fn expand(pattern: &str) -> String {
-    format!(
-        "(?-u){}",
-        pattern
-            .replace("{KEY_BASE64}", KEY_BASE64_PATTERN)
-            .replace("{KEY}", KEY_PATTERN)
-    )
-}
-
-/// The name `{KEY}`'s group gets in [`key_is_live`]'s probe.
-const PROBE_GROUP: &str = "vastleaks_key_probe";
-
-/// True when `{KEY}` (or `{KEY_BASE64}`) is a live part of the pattern
-/// `source`, so that the `key` group of the expanded pattern is the one that
-/// matches exactly a key. A `(?x)` comment can swallow the expansion, leaving
-/// no `key` group (the matcher would panic) or the rule's own group named
-/// `key` in its place (the matcher would report any text as a key). The
-/// probe renames the expansion's group: it shows up only if the expansion is
-/// live, and then the real expansion owns `key` (two groups of one name do
-/// not compile).
-fn key_is_live(source: &str) -> bool {
-    if source.contains(PROBE_GROUP) {
-        return false;
-    }
-    let rename = |pattern: &str| pattern.replace("<key>", &format!("<{PROBE_GROUP}>"));
-    let probe = format!(
-        "(?-u){}",
-        source
-            .replace("{KEY_BASE64}", &rename(KEY_BASE64_PATTERN))
-            .replace("{KEY}", &rename(KEY_PATTERN))
-    );
-    compile(&probe).is_ok_and(|re| {
-        re.group_info()
-            .to_index(regex_automata::PatternID::ZERO, PROBE_GROUP)
-            .is_some()
-    })
-}
-
-/// Compiles a (expanded) rule pattern the way the matcher does.
-pub(crate) fn compile(pattern: &str) -> Result<regex_automata::meta::Regex, String> {
-    regex_automata::meta::Regex::builder()
-        .syntax(
-            regex_automata::util::syntax::Config::new()
-                .utf8(false)
-                .unicode(false),
-        )
-        .configure(regex_automata::meta::Config::new().utf8_empty(false))
-        .build(pattern)
-        .map_err(|err| {
-            err.to_string()
-                .lines()
-                .last()
-                .unwrap_or_default()
-                .trim()
-                .to_string()
-        })
-}
-
-/// A parser message with quoted values elided: the TOML parser quotes the
-/// text it choked on, and a rule file from the scanned tree must be reported
-/// by line, not echoed.
-pub(crate) fn elide_quoted(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut inside = false;
-    for c in message.chars() {
-        match c {
-            '"' if inside => {
-                out.push_str("...\"");
-                inside = false;
-            }
-            '"' => {
-                out.push('"');
-                inside = true;
-            }
-            _ if inside => {}
-            c => out.push(c),
-        }
-    }
-    crate::untrusted::escape_controls(&out).into_owned()
-}
-
-pub(crate) fn line_of(text: &str, offset: usize) -> usize {
-    let offset = offset.min(text.len());
-    text.as_bytes()[..offset]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
 }
 
 #[cfg(test)]

@@ -79,7 +79,7 @@ impl Scanner {
         let key = found.decoded.clone().unwrap_or_else(|| {
             String::from_utf8_lossy(&blob.bytes[found.key.clone()]).into_owned()
         });
-        let secret = crate::finding::Secret::new(key);
+        let secret = crate::key::Secret::new(key);
         Hit {
             rule_id: rule.id.clone(),
             rule_name: rule.name.clone(),

@@ -13,7 +13,8 @@ use globset::{Glob, GlobBuilder, GlobMatcher};
 use serde::Serialize;
 
 use crate::config_file::{self, ConfigFileError};
-use crate::finding::{redact_key_shapes, Finding, Fingerprint, Suppression};
+use crate::finding::{redact_key_shapes, Finding, Suppression};
+use crate::key::Fingerprint;
 
 /// Longest `allow-paths` pattern: reports print it next to every finding it
 /// suppressed.

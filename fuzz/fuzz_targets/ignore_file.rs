@@ -6,7 +6,8 @@
 use std::path::Path;
 
 use libfuzzer_sys::fuzz_target;
-use vastleaks::finding::{Finding, Location, Origin, Secret};
+use vastleaks::finding::{Finding, Location, Origin};
+use vastleaks::key::Secret;
 use vastleaks::rules::Confidence;
 use vastleaks::suppress::Suppressions;
 use vastleaks_fuzz::key_shapes;

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vastleaks::matcher::is_placeholder;
+use vastleaks::key::is_placeholder;
 use vastleaks_fuzz::{is_key, is_word_byte, scanner, KEY_FILE_PATH};
 
 fuzz_target!(|data: &[u8]| {

@@ -5,7 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vastleaks::finding::{Fingerprint, Suppression};
+use vastleaks::finding::Suppression;
+use vastleaks::key::Fingerprint;
 use vastleaks::scan::Blob;
 use vastleaks_fuzz::{is_key, scanner, KEY_FILE_PATH};
 

@@ -24,6 +24,7 @@ use anyhow::{bail, Context};
 
 use super::event::Request;
 use crate::gitcli::Git;
+use crate::wording::short;
 
 /// The fix printed when history is missing and cannot be fetched.
 pub const FETCH_DEPTH_FIX: &str =
@@ -457,25 +458,4 @@ struct Branch {
 /// `refs/heads/x` -> `x`; tags and other refs are not branches.
 fn branch_name(git_ref: &str) -> Option<&str> {
     git_ref.strip_prefix("refs/heads/")
-}
-
-/// The first 12 characters of an id, for messages (never panics, whatever
-/// the string holds).
-pub fn short(id: &str) -> &str {
-    match id.char_indices().nth(12) {
-        Some((end, _)) => &id[..end],
-        None => id,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn short_never_panics() {
-        assert_eq!(short("0123456789abcdef"), "0123456789ab");
-        assert_eq!(short("ééééééééééééé"), "éééééééééééé");
-        assert_eq!(short("ab"), "ab");
-    }
 }

@@ -15,8 +15,9 @@ use crate::output::{redacting, write_diagnostics, write_problems};
 use crate::pipeline::{self, Report, ScanMode, Summary};
 use crate::report::Format;
 use crate::resolve::{self, ScanSettings};
-use crate::revoke::{Action, AuditRecord, Outcome, Revoker, MANAGE_KEYS_URL};
+use crate::revoke::{Action, AuditRecord, Outcome, Revoker};
 use crate::rules::Confidence;
+use crate::vast_api::MANAGE_KEYS_URL;
 use crate::verify::Verifier;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -125,8 +126,9 @@ pub fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
         if !touched.is_empty() {
             writeln!(
                 err,
-                "vastleaks: now review the account's audit log (console, or GET /api/v0/audit_logs/) for entries with api_key_id {}: \
+                "vastleaks: now review the account's audit log (console, or GET /{}) for entries with api_key_id {}: \
                  that is what the leaked key did while it worked (instances, billing, other keys)",
+                crate::vast_api::AUDIT_LOGS,
                 touched.join(", ")
             )?;
         }
@@ -353,17 +355,10 @@ fn keys_from_stdin() -> anyhow::Result<Report> {
         if key.is_empty() || key.starts_with('#') {
             continue;
         }
-        let valid = key.len() == 64
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-        if !valid {
-            bail!(
-                "--stdin: line {}: not a Vast API key (64 lowercase hex digits); give one key per line",
-                index + 1
-            );
-        }
-        let secret = Secret::new(key);
+        let secret = match Secret::parse(key) {
+            Ok(secret) => secret,
+            Err(err) => bail!("--stdin: line {}: {err}; give one key per line", index + 1),
+        };
         findings.push(Finding {
             rule_id: "stdin.key".to_string(),
             rule_name: "Key given on standard input".to_string(),
@@ -374,7 +369,7 @@ fn keys_from_stdin() -> anyhow::Result<Report> {
                 line: index + 1,
                 column: 1,
                 offset: 0,
-                length: 64,
+                length: crate::key::KEY_LEN,
                 binary: false,
                 encoding: None,
             },

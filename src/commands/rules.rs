@@ -3,6 +3,7 @@
 use super::Exit;
 use crate::cli::{RulesAction, RulesArgs};
 use crate::matcher::Matcher;
+use crate::untrusted;
 
 pub fn run(args: &RulesArgs) -> anyhow::Result<Exit> {
     let rules = crate::resolve::load_rules(&args.rule_files)?;
@@ -14,9 +15,14 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<Exit> {
                 } else {
                     ""
                 };
+                // A `--rules` file may come from the scanned repository:
+                // its text is shown like every other untrusted value.
                 println!(
                     "{}  [{}]{scope}\n    {}\n    {}",
-                    rule.id, rule.confidence, rule.name, rule.description
+                    untrusted::line(&rule.id),
+                    rule.confidence,
+                    untrusted::line(&rule.name),
+                    untrusted::line(&rule.description)
                 );
             }
             Ok(Exit::Clean)
@@ -25,7 +31,7 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<Exit> {
             let matcher = Matcher::new(&rules)?;
             let failures = check(&matcher);
             for failure in &failures {
-                println!("FAIL {failure}");
+                println!("FAIL {}", untrusted::line(failure));
             }
             let examples: usize = rules
                 .rules()
@@ -51,30 +57,32 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<Exit> {
 }
 
 /// Checks every rule's examples (the rule must find a key) and negative
-/// examples (no rule may find a key). Returns one message per failure.
+/// examples (no rule may find a key). Returns one message per failure,
+/// naming examples by number: their text holds keys, and a `--rules` file
+/// may come from the scanned repository.
 pub fn check(matcher: &Matcher) -> Vec<String> {
     let mut failures = Vec::new();
     for (index, rule) in matcher.rules().iter().enumerate() {
-        for example in &rule.examples {
+        for (number, example) in rule.examples.iter().enumerate() {
             let found = matcher.find(example.text().as_bytes(), example.path());
             if !found.iter().any(|m| m.rule == index) {
                 failures.push(format!(
-                    "{} ({}): example not found: {:?}",
+                    "{} ({}): example {} not found",
                     rule.id,
                     rule.origin,
-                    example.text()
+                    number + 1
                 ));
             }
         }
-        for example in &rule.negative_examples {
+        for (number, example) in rule.negative_examples.iter().enumerate() {
             let found = matcher.find(example.text().as_bytes(), example.path());
             if let Some(m) = found.first() {
                 let by = &matcher.rules()[m.rule].id;
                 failures.push(format!(
-                    "{} ({}): negative example matched by {by}: {:?}",
+                    "{} ({}): negative example {} matched by {by}",
                     rule.id,
                     rule.origin,
-                    example.text()
+                    number + 1
                 ));
             }
         }

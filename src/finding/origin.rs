@@ -271,9 +271,11 @@ pub struct GitView<'a> {
     pub at_head: Option<bool>,
 }
 
-/// The first 12 hex digits of an object id: what people paste into `git show`.
+/// The first 12 hex digits of an object id: what people paste into `git show`
+/// (the length every message uses, [`crate::wording::SHORT_ID_LEN`]; ids held
+/// as text go through [`crate::wording::short`]).
 pub fn short(id: &ObjectId) -> String {
-    id.to_hex_with_len(12).to_string()
+    id.to_hex_with_len(crate::wording::SHORT_ID_LEN).to_string()
 }
 
 /// An id of 40 times `digit`, for unit tests.

@@ -81,7 +81,7 @@ pub(super) fn write_commit_blocked(
         writeln!(
             err,
             "  - if the key was ever pushed or shared, revoke it: `vastleaks revoke` or {}",
-            crate::revoke::MANAGE_KEYS_URL
+            crate::vast_api::MANAGE_KEYS_URL
         )?;
     }
     writeln!(err, "  More: {}", found_a_key_link())
@@ -208,10 +208,11 @@ pub fn write_diagnostics(
     if let Some(counts) = summary.verification.as_ref().filter(|c| hint && c.live > 0) {
         writeln!(
             err,
-            "vastleaks: {} key{} LIVE: anyone who saw {} can use the account now; revoke first (`vastleaks revoke`, or https://cloud.vast.ai/manage-keys/)",
-            counts.live,
-            if counts.live == 1 { " is" } else { "s are" },
+            "vastleaks: {} {} LIVE: anyone who saw {} can use the account now; revoke first (`vastleaks revoke`, or {})",
+            report::plural(counts.live, "key"),
+            if counts.live == 1 { "is" } else { "are" },
             if counts.live == 1 { "it" } else { "them" },
+            crate::vast_api::MANAGE_KEYS_URL,
         )?;
     }
     if let Some(counts) = summary.verification.as_ref().filter(|c| c.unknown > 0) {
@@ -225,8 +226,9 @@ pub fn write_diagnostics(
     if !report.findings.is_empty() && hint && report.summary.mode != ScanMode::Staged {
         writeln!(
             err,
-            "vastleaks: a leaked key must be revoked (https://cloud.vast.ai/manage-keys/ or `vastleaks revoke`); \
-             to accept a finding, add its fingerprint to {IGNORE_FILE_NAME} or put `vastleaks:allow` on its line"
+            "vastleaks: a leaked key must be revoked ({} or `vastleaks revoke`); \
+             to accept a finding, add its fingerprint to {IGNORE_FILE_NAME} or put `vastleaks:allow` on its line",
+            crate::vast_api::MANAGE_KEYS_URL
         )?;
     }
     Ok(())

@@ -136,10 +136,12 @@ pub(super) fn at_base(
     Ok(base)
 }
 
+/// A full object id shortened ([`crate::wording::short`]); any other
+/// revision (a ref name) as given.
 fn short_rev(rev: &str) -> &str {
     let is_id = rev.len() >= 40 && rev.bytes().all(|b| b.is_ascii_hexdigit());
     if is_id {
-        &rev[..12]
+        crate::wording::short(rev)
     } else {
         rev
     }

@@ -68,7 +68,7 @@ pub fn keep_only_live(report: &mut Report) {
     if hidden > 0 {
         report.summary.notes.push(format!(
             "--only-live: {} of keys not verified live not shown",
-            crate::report::plural(hidden as u64, "finding")
+            crate::wording::plural(hidden as u64, "finding")
         ));
     }
     report.recount();

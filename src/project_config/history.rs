@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{ProjectConfig, RawConfig, CONFIG_FILE_NAME};
-use crate::outcome::FailOn;
+use crate::outcome::fail_on::FailOn;
 use crate::source::git::{Mode, Session};
 use crate::suppress::{allow_path, AllowPath, Suppressions};
 

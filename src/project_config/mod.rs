@@ -24,7 +24,7 @@ use toml::Spanned;
 
 pub use discover::load;
 
-use crate::outcome::FailOn;
+use crate::outcome::fail_on::FailOn;
 use crate::rules::{elide_quoted, line_of, RuleSet};
 use crate::source::git::Session;
 use crate::suppress::{allow_path, AllowPath};
@@ -228,6 +228,7 @@ fn load_rule_file(entry: &str, from: &RuleFiles<'_>) -> Result<RuleSet, String> 
             RuleSet::parse(&text, &path)
         }
     };
+    let parsed = parsed.and_then(|set| crate::matcher::check_own_examples(&set).map(|()| set));
     parsed.map_err(|err| match err.line {
         0 => err.message,
         line => format!("line {line} of the rule file: {}", err.message),

@@ -15,6 +15,7 @@ use crate::finding::{short, Finding, VerifyStatus};
 use crate::scan::ProblemKind;
 use crate::suppress::IGNORE_FILE_NAME;
 use crate::untrusted::Redaction;
+use crate::vast_api::manage_keys_url;
 
 pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) -> io::Result<()> {
     for finding in &report.findings {
@@ -150,7 +151,11 @@ fn message(finding: &Finding, redaction: Redaction) -> String {
     }
     let revoke = match finding.verification.as_ref().map(|v| v.status) {
         Some(VerifyStatus::Revoked) => "The key no longer works; remove it",
-        _ => "Revoke it at https://cloud.vast.ai/manage-keys/ (or `vastleaks revoke`), then remove it",
+        _ => concat!(
+            "Revoke it at ",
+            manage_keys_url!(),
+            " (or `vastleaks revoke`), then remove it"
+        ),
     };
     text.push_str(&format!(
         " {revoke} (rewrite history if it was committed), or accept it by adding {} to {IGNORE_FILE_NAME} or `vastleaks:allow` on the line.",

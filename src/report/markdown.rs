@@ -15,6 +15,8 @@ use crate::finding::{short, Finding, Place, VerifyStatus};
 use crate::scan::ProblemKind;
 use crate::suppress::IGNORE_FILE_NAME;
 use crate::untrusted::Redaction;
+use crate::vast_api::MANAGE_KEYS_URL;
+use crate::wording::plural;
 
 /// GitHub truncates a step summary above 1 MiB; past this many rows the
 /// table says how many were left out and points at the SARIF/JSON report.
@@ -42,11 +44,9 @@ pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) 
     } else {
         write!(
             out,
-            "## vastleaks: {} leaked Vast API key{} ({} finding{})",
-            summary.keys,
-            plural(summary.keys),
-            report.findings.len(),
-            plural(report.findings.len() as u64)
+            "## vastleaks: {} ({})",
+            plural(summary.keys, "leaked Vast API key"),
+            plural(report.findings.len() as u64, "finding")
         )?;
         if live > 0 {
             write!(out, ", {live} live")?;
@@ -88,7 +88,7 @@ pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) 
         writeln!(out)?;
         writeln!(
             out,
-            "1. Revoke it first: anyone who saw the commit can use it. Delete it at <https://cloud.vast.ai/manage-keys/> or run `vastleaks revoke`."
+            "1. Revoke it first: anyone who saw the commit can use it. Delete it at <{MANAGE_KEYS_URL}> or run `vastleaks revoke`."
         )?;
         writeln!(
             out,
@@ -256,14 +256,6 @@ fn write_row(finding: &Finding, redaction: Redaction, out: &mut dyn Write) -> io
         out,
         "| {key} | {location} | {commit} | {verification} | {todo} |"
     )
-}
-
-fn plural(n: u64) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
 }
 
 /// Escapes scanned text for a Markdown table cell: Markdown punctuation is

@@ -3,7 +3,7 @@
 //!
 //! Keys are redacted as `--redact` says (partially by default, not at all
 //! with `--show-secrets`); the choice is made once, carried by
-//! [`RenderOptions::redaction`] to [`crate::finding::Secret::display`].
+//! [`RenderOptions::redaction`] to [`crate::key::Secret::display`].
 
 use std::io::{self};
 
@@ -63,28 +63,9 @@ impl Summary {
     }
 }
 
-/// `3 findings`, `1 finding`, `251,658 objects`: the one way counts are
-/// written.
-pub fn plural(count: u64, noun: &str) -> String {
-    if count == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{} {noun}s", thousands(count))
-    }
-}
-
-/// `251658` as `251,658`.
-pub fn thousands(count: u64) -> String {
-    let digits = count.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
+/// Counts are written by [`crate::wording`]; re-exported because every
+/// format writes them.
+pub use crate::wording::{plural, thousands};
 
 /// Options shared by every format.
 pub struct RenderOptions<'a> {
@@ -124,20 +105,5 @@ pub fn human_bytes(bytes: u64) -> String {
         format!("{bytes} B")
     } else {
         format!("{value:.1} {}", UNITS[unit])
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counts_read_the_same_everywhere() {
-        assert_eq!(plural(1, "error"), "1 error");
-        assert_eq!(plural(0, "error"), "0 errors");
-        assert_eq!(plural(251_658, "object"), "251,658 objects");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1_000), "1,000");
-        assert_eq!(thousands(12_345_678), "12,345,678");
     }
 }

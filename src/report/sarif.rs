@@ -22,6 +22,7 @@ use serde_json::{json, Value};
 use super::{RenderOptions, Report, ScanMode};
 use crate::finding::{redact_key_shapes, Finding, Place, VerifyStatus};
 use crate::rules::{Confidence, Rule};
+use crate::vast_api::{manage_keys_url, MANAGE_KEYS_URL};
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
@@ -35,13 +36,16 @@ fn information_uri() -> &'static str {
 }
 
 /// What to do about a leaked key, shown by code scanning next to each alert.
-const HELP_MARKDOWN: &str = "\
+const HELP_MARKDOWN: &str = concat!(
+    "\
 A Vast.ai API key gives whoever holds it your account: instances, billing, \
 other keys. Treat every finding as a live key until `vastleaks scan --verify` \
 says `revoked`.
 
 1. **Revoke** the key: `vastleaks revoke`, or delete it at \
-<https://cloud.vast.ai/manage-keys/>. Then check the account's audit log for \
+<",
+    manage_keys_url!(),
+    ">. Then check the account's audit log for \
 what the key was used for.
 2. **Remove** it from the file and commit the fix. This closes the alert, but \
 the key **stays in git history**, where anyone who can clone the repository \
@@ -51,7 +55,8 @@ force-push and have every clone re-cloned), or **accept** the exposure of the \
 revoked key: add its fingerprint to `.vastleaksignore`.
 
 A test fixture or example that is not a real key: put `vastleaks:allow` on its \
-line or list its fingerprint in `.vastleaksignore`.";
+line or list its fingerprint in `.vastleaksignore`."
+);
 
 pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) -> io::Result<()> {
     let rules: Vec<Value> = options.rules.iter().map(rule).collect();
@@ -111,7 +116,7 @@ fn rule(rule: &Rule) -> Value {
         "fullDescription": { "text": rule.description },
         "helpUri": help_uri(),
         "help": {
-            "text": "Revoke the key at https://cloud.vast.ai/manage-keys/ (or `vastleaks revoke`), then remove it from the file and, if it was committed, rewrite history or accept the revoked key in .vastleaksignore. Removing it from HEAD closes this alert, but the key stays in git history until the history is rewritten.",
+            "text": format!("Revoke the key at {MANAGE_KEYS_URL} (or `vastleaks revoke`), then remove it from the file and, if it was committed, rewrite history or accept the revoked key in .vastleaksignore. Removing it from HEAD closes this alert, but the key stays in git history until the history is rewritten."),
             "markdown": HELP_MARKDOWN,
         },
         "defaultConfiguration": { "level": "error" },

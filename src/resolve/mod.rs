@@ -11,7 +11,7 @@
 mod git;
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::bail;
@@ -118,9 +118,7 @@ impl<'a> ScanSettings<'a> {
             rules.extend(project.rules.clone());
         }
         for file in &self.args.rule_files {
-            rules.extend(RuleSet::load(file).map_err(|err| {
-                anyhow::anyhow!("--rules {err}; fix the rule file or drop the option")
-            })?);
+            rules.extend(load_rule_file(file)?);
         }
         Ok(rules)
     }
@@ -243,6 +241,17 @@ pub fn verifier(verify: &VerifyArgs, progress: bool) -> anyhow::Result<Option<Ve
 /// rule file is fatal: scanning with half the rules would pass things it
 /// should not.
 pub fn load_rules(files: &[PathBuf]) -> anyhow::Result<RuleSet> {
-    RuleSet::builtin_with(files)
+    let mut rules = RuleSet::builtin();
+    for file in files {
+        rules.extend(load_rule_file(file)?);
+    }
+    Ok(rules)
+}
+
+/// One `--rules` file, its rules' own examples checked
+/// ([`crate::matcher::check_own_examples`]).
+fn load_rule_file(file: &Path) -> anyhow::Result<RuleSet> {
+    RuleSet::load(file)
+        .and_then(|set| crate::matcher::check_own_examples(&set).map(|()| set))
         .map_err(|err| anyhow::anyhow!("--rules {err}; fix the rule file or drop the option"))
 }

@@ -137,7 +137,7 @@ fn encodings_with_keyword(bytes: &[u8]) -> Vec<Utf16> {
 fn keyword() -> &'static Prefilter {
     static KEYWORD: OnceLock<Prefilter> = OnceLock::new();
     KEYWORD.get_or_init(|| {
-        let mut spelled: Vec<u8> = crate::matcher::KEYWORD
+        let mut spelled: Vec<u8> = crate::rules::reach::KEYWORD
             .bytes()
             .flat_map(|b| [b, 0])
             .collect();

@@ -132,13 +132,17 @@ pub fn scan(
     } else {
         notes.push(format!(
             "{} differ from HEAD",
-            crate::report::plural(staged as u64, "staged blob")
+            crate::wording::plural(staged as u64, "staged blob")
         ));
     }
     if conflicted > 0 {
         notes.push(format!(
-            "{conflicted} conflicted index entr{} not scanned; resolve the conflict and stage the result",
-            if conflicted == 1 { "y" } else { "ies" }
+            "{} not scanned; resolve the conflict and stage the result",
+            crate::wording::plural_of(
+                conflicted as u64,
+                "conflicted index entry",
+                "conflicted index entries"
+            )
         ));
     }
     Ok(Outcome { notes })

@@ -249,10 +249,9 @@ impl ApiClient {
             let mut failure = failure;
             if attempt >= self.retry.retries {
                 failure.detail = format!(
-                    "{} (after {} attempt{})",
+                    "{} (after {})",
                     failure.detail,
-                    attempts,
-                    if attempts == 1 { "" } else { "s" }
+                    crate::wording::plural(u64::from(attempts), "attempt")
                 );
                 return Err(failure);
             }
@@ -427,20 +426,6 @@ pub fn install_crypto_provider() {
     });
 }
 
-/// The `msg`/`error`/`detail` text of an error answer (or the raw text),
-/// lowercased, for classification only. Never print it.
-pub fn error_text(body: &[u8]) -> String {
-    let text = match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(value) => ["msg", "error", "detail", "message"]
-            .iter()
-            .filter_map(|field| value.get(field).and_then(|v| v.as_str()))
-            .collect::<Vec<_>>()
-            .join(" "),
-        Err(_) => String::from_utf8_lossy(body).into_owned(),
-    };
-    text.to_ascii_lowercase()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -460,17 +445,5 @@ mod tests {
         // Never panics, however far the budget reaches.
         assert!(deadline_after(Duration::MAX) > Instant::now());
         assert!(deadline_after(Duration::ZERO) <= Instant::now());
-    }
-
-    #[test]
-    fn error_text_reads_json_or_plain() {
-        assert_eq!(
-            error_text(br#"{"msg": "Invalid user key"}"#),
-            "invalid user key"
-        );
-        assert_eq!(
-            error_text(b"API requests too frequent"),
-            "api requests too frequent"
-        );
     }
 }

@@ -11,8 +11,7 @@ use reqwest::Url;
 
 use crate::finding::redact_key_shapes;
 
-/// The production API.
-pub const DEFAULT_API_URL: &str = "https://console.vast.ai";
+pub use crate::vast_api::DEFAULT_API_URL;
 
 /// A validated API base URL, without a trailing slash.
 #[derive(Clone, Debug)]

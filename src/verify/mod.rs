@@ -23,7 +23,7 @@ use crate::pipeline::{Checked, KeyChecker};
 use api::{show_duration, Answer, ApiBase, ApiClient, Limits, RetryNotice, RetryPolicy};
 use progress::Progress;
 
-pub const CURRENT_USER: &str = "api/v0/users/current/";
+use crate::vast_api::CURRENT_USER;
 
 /// Longest server-requested wait we honour before giving up on a key.
 const MAX_SERVER_WAIT: Duration = Duration::from_secs(60);
@@ -208,7 +208,7 @@ impl Verifier {
         if unsent > 0 {
             notes.push(format!(
                 "{} not checked: the --verify-deadline of {} ran out (unknown (deadline))",
-                crate::report::plural(unsent, "key"),
+                crate::wording::plural(unsent, "key"),
                 show_duration(self.deadline)
             ));
         }
@@ -236,7 +236,7 @@ impl KeyChecker for Verifier {
 pub fn api_base(configured: Option<&str>) -> anyhow::Result<ApiBase> {
     match configured.filter(|url| !url.trim().is_empty()) {
         Some(url) => ApiBase::parse(url, "--api-url/VAST_URL"),
-        None => ApiBase::parse(api::DEFAULT_API_URL, "default API URL"),
+        None => ApiBase::parse(crate::vast_api::DEFAULT_API_URL, "default API URL"),
     }
 }
 
@@ -249,161 +249,34 @@ fn unknown(reason: UnknownReason) -> Verification {
     }
 }
 
-/// Maps a final `/users/current/` answer to an outcome (vast-api.md §4). Only
-/// `id` and `key_id` are taken from the body; the rest is personal data and
-/// is dropped with `answer`.
+/// Maps a final `/users/current/` answer to an outcome: see
+/// [`crate::vast_api::classify_current`], which owns the classification.
+/// The body holds personal data and is dropped with `answer`.
 pub fn classify_current(answer: &Answer, base: &ApiBase) -> (Verification, Option<String>) {
-    if let Some(host) = &answer.refused_redirect {
-        return (
-            unknown(UnknownReason::UnexpectedResponse),
-            Some(format!(
-                "HTTP {} redirect to another host ({host}) not followed: the key is only sent to {base}",
-                answer.status
-            )),
-        );
-    }
-    match answer.status {
-        200 => {
-            let ids = serde_json::from_slice::<serde_json::Value>(&answer.body)
-                .ok()
-                .and_then(|v| {
-                    let id = v.get("id")?.as_i64()?;
-                    Some((id, v.get("key_id").and_then(|k| k.as_i64())))
-                });
-            match ids {
-                Some((user_id, key_id)) => (
-                    Verification {
-                        status: VerifyStatus::Live,
-                        reason: None,
-                        user_id: Some(user_id),
-                        key_id,
-                    },
-                    None,
-                ),
-                None => (
-                    unknown(UnknownReason::UnexpectedResponse),
-                    Some(format!(
-                        "HTTP 200 from {base} without a JSON object holding an integer `id`"
-                    )),
-                ),
-            }
-        }
-        401 | 403 => {
-            let text = api::error_text(&answer.body);
-            if answer.status == 401 && text.contains("invalid user key") {
-                return (
-                    Verification {
-                        status: VerifyStatus::Revoked,
-                        reason: None,
-                        user_id: None,
-                        key_id: None,
-                    },
-                    None,
-                );
-            }
-            let two_factor = [
-                "2fa",
-                "two-factor",
-                "two factor",
-                "otp",
-                "multi-factor",
-                "mfa",
-            ]
-            .iter()
-            .any(|word| text.contains(word));
-            let scope = [
-                "permission",
-                "scope",
-                "user_read",
-                "not authorized",
-                "forbidden",
-                "rights",
-            ]
-            .iter()
-            .any(|word| text.contains(word));
-            let (reason, what) = if two_factor {
-                (
-                    UnknownReason::TwoFactorRequired,
-                    "two-factor authentication demanded: the key may be live",
-                )
-            } else if scope || answer.status == 403 {
-                (
-                    UnknownReason::InsufficientScope,
-                    "the key lacks the user_read permission: it may be live",
-                )
-            } else {
-                (
-                    UnknownReason::UnexpectedResponse,
-                    "refused without \"Invalid user key\": the key may be live",
-                )
-            };
-            (
-                unknown(reason),
-                Some(format!("HTTP {} from {base}: {what}", answer.status)),
-            )
-        }
-        404 => (
-            unknown(UnknownReason::UnexpectedResponse),
-            Some(format!(
-                "HTTP 404 from {base}: is the API base (--api-url/VAST_URL) right?"
-            )),
-        ),
-        status => (
-            unknown(UnknownReason::UnexpectedResponse),
-            Some(format!("HTTP {status} from {base}")),
-        ),
-    }
+    crate::vast_api::classify_current(
+        answer.status,
+        &answer.body,
+        answer.refused_redirect.as_deref(),
+        base,
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn answer(status: u16, body: &str) -> Answer {
-        Answer {
-            status,
-            body: body.as_bytes().to_vec(),
+    #[test]
+    fn answers_are_classified_by_vast_api() {
+        let answer = Answer {
+            status: 401,
+            body: br#"{"msg": "Invalid user key"}"#.to_vec(),
             refused_redirect: None,
             attempts: 1,
-        }
-    }
-
-    fn classify(status: u16, body: &str) -> Verification {
+        };
         let base = ApiBase::parse("https://console.vast.ai", "x").unwrap();
-        classify_current(&answer(status, body), &base).0
-    }
-
-    #[test]
-    fn outcomes() {
-        let live = classify(200, r#"{"id": 7, "key_id": 9, "email": "a@b.c"}"#);
-        assert_eq!(live.status, VerifyStatus::Live);
-        assert_eq!((live.user_id, live.key_id), (Some(7), Some(9)));
         assert_eq!(
-            classify(401, r#"{"msg": "Invalid user key"}"#).status,
+            classify_current(&answer, &base).0.status,
             VerifyStatus::Revoked
         );
-        let reason = |s, b| classify(s, b).reason;
-        assert_eq!(
-            reason(200, "{oops"),
-            Some(UnknownReason::UnexpectedResponse)
-        );
-        assert_eq!(
-            reason(200, r#"{"id": "7"}"#),
-            Some(UnknownReason::UnexpectedResponse)
-        );
-        assert_eq!(
-            reason(401, r#"{"msg": "2FA verification required"}"#),
-            Some(UnknownReason::TwoFactorRequired)
-        );
-        assert_eq!(
-            reason(403, r#"{"msg": "no"}"#),
-            Some(UnknownReason::InsufficientScope)
-        );
-        assert_eq!(
-            reason(401, r#"{"msg": "missing permission user_read"}"#),
-            Some(UnknownReason::InsufficientScope)
-        );
-        assert_eq!(reason(401, "nope"), Some(UnknownReason::UnexpectedResponse));
-        assert_eq!(reason(418, ""), Some(UnknownReason::UnexpectedResponse));
     }
 }

@@ -311,6 +311,45 @@ fn config_rule_files_add_rules_but_cannot_replace_built_ins() {
         run.stderr
     );
 
+    // A configured rule file is checked like a `--rules` file: a content
+    // rule that cannot fire, and a rule missing its own example, are
+    // refused, by line and rule id, without quoting the file.
+    write(
+        dir.path(),
+        "ci/rules/team.toml",
+        "[[rule]]\nid = \"team.deploy\"\nname = \"n\"\ndescription = \"d\"\nconfidence = \"medium\"\npattern = 'DEPLOY_TOKEN={KEY}'\n",
+    );
+    write(dir.path(), CONFIG, "rules = [\"ci/rules/team.toml\"]\n");
+    let run = scan(dir.path(), &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("line 6 of the rule file")
+            && run.stderr.contains("rule team.deploy: can never fire")
+            && !run.stderr.contains("DEPLOY_TOKEN"),
+        "{}",
+        run.stderr
+    );
+    write(
+        dir.path(),
+        "ci/rules/team.toml",
+        &format!(
+            "{}examples = [\"vast_creds: {}\"]\n",
+            rule("team.vast-creds"),
+            KEYS[1]
+        ),
+    );
+    let run = scan(dir.path(), &[]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("line 2 of the rule file")
+            && run
+                .stderr
+                .contains("rule team.vast-creds: its example 1 is not found")
+            && !run.stderr.contains(&KEYS[1][..8]),
+        "{}",
+        run.stderr
+    );
+
     // Outside the tree: refused before anything is read.
     write(dir.path(), CONFIG, "\n\nrules = [\"../outside.toml\"]\n");
     let run = scan(dir.path(), &[]);

@@ -22,7 +22,8 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 
 use vastleaks::finding::redact_key_shapes;
-use vastleaks::matcher::{is_placeholder, Matcher};
+use vastleaks::key::is_placeholder;
+use vastleaks::matcher::Matcher;
 use vastleaks::report::github::{escape_data, escape_property};
 use vastleaks::report::markdown;
 use vastleaks::rules::RuleSet;

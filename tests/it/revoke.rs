@@ -260,6 +260,19 @@ fn stdin_keys_and_fingerprint_filter() {
         err.contains("line 1") && !err.contains("maybe-a-password"),
         "{err}"
     );
+    // Keys are lowercase: an uppercase one is not a key (and not echoed).
+    let output = vastleaks()
+        .args(["revoke", "--stdin", "--api-url", &api.url])
+        .write_stdin(format!("{}\n", leaked.to_ascii_uppercase()))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.contains("--stdin: line 1: not a Vast API key (64 lowercase hex digits)")
+            && !err.to_ascii_lowercase().contains(&leaked[..8]),
+        "{err}"
+    );
 
     // --stdin without --yes is a dry run (stdin cannot answer questions).
     let fresh = api.add_live("fresh", 500, 13);

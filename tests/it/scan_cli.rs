@@ -621,22 +621,186 @@ fn rules_list_and_check() {
 #[test]
 fn extra_rules_file_adds_rules_and_failing_examples_fail_check() {
     let dir = TempDir::new().unwrap();
+    // The rule's own examples hold (or the file would not load); its
+    // negative example is one a built-in rule finds, which `rules check`
+    // reports.
     let rules = "[[rule]]\nid = \"team.vast-secret-json\"\nname = \"n\"\ndescription = \"d\"\nconfidence = \"medium\"\n\
                  pattern = '(?i:vast)_creds\\s*=\\s*{KEY}'\nexamples = [\"vast_creds = 38392aa0acddf808be3f8bc7f74f69351f1992ce2f3f3b4455da3295706fb7ad\"]\n\
-                 negative_examples = [\"vast_creds = 0b96135e9524064d0e67f499198f921cfa0ed9ba2727856331050ce20ce0ca39\"]\n";
+                 negative_examples = [\"VAST_API_KEY=0b96135e9524064d0e67f499198f921cfa0ed9ba2727856331050ce20ce0ca39\"]\n";
     write(dir.path(), "extra.toml", rules);
     write(dir.path(), "x.cfg", format!("vast_creds = {KEY_C}\n"));
     let (json, code, _) = scan_json(dir.path(), &["--rules", "extra.toml", "x.cfg"]);
     assert_eq!(code, 1);
     assert_eq!(json["findings"][0]["rule"], "team.vast-secret-json");
+    // The failure names the example by number: its text holds a key, and a
+    // rule file may come from the scanned repository.
     vastleaks()
         .current_dir(dir.path())
         .args(["rules", "check", "--rules", "extra.toml"])
         .assert()
         .code(1)
-        .stdout(predicate::str::contains(
-            "negative example matched by team.vast-secret-json",
-        ));
+        .stdout(
+            predicate::str::contains("negative example 1 matched by vast.env-assignment")
+                .and(predicate::str::contains(KEY_B).not())
+                .and(predicate::str::contains(&KEY_B[..8]).not()),
+        );
+}
+
+/// A rule file from the scanned repository is hostile input: a refusal names
+/// the file, the line and the rule, on one line, and quotes none of it.
+fn assert_refused(dir: &Path, args: &[&str], wanted: &[&str], not_echoed: &[&str]) {
+    let output = vastleaks().current_dir(dir).args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    for part in wanted {
+        assert!(
+            stderr.contains(part),
+            "{args:?}: {part:?} missing: {stderr}"
+        );
+    }
+    for part in not_echoed {
+        assert!(
+            !stderr.contains(part),
+            "{args:?}: {part:?} echoed: {stderr}"
+        );
+    }
+}
+
+const TEAM_RULE: &str =
+    "[[rule]]\nid = \"team.token\"\nname = \"n\"\ndescription = \"d\"\nconfidence = \"high\"\n";
+
+/// Content rules run only within reach of the word `vast` (the prefilter):
+/// a rule that does not demand the word would find nothing in the text it
+/// was written for, so loading it is an error that says what to do.
+#[test]
+fn content_rule_that_can_never_fire_is_refused_at_load() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "team.toml",
+        format!("{TEAM_RULE}pattern = 'DEPLOY_SECRET_TOKEN={{KEY}}'\n"),
+    );
+    write(
+        dir.path(),
+        "a.env",
+        format!("DEPLOY_SECRET_TOKEN={KEY_C}\n"),
+    );
+    let wanted = [
+        "team.toml:6",
+        "rule team.token",
+        "can never fire",
+        "near = '(?i)vast'",
+    ];
+    for args in [
+        &["scan", "--rules", "team.toml", "a.env"][..],
+        &["rules", "check", "--rules", "team.toml"],
+    ] {
+        assert_refused(dir.path(), args, &wanted, &["DEPLOY_SECRET", &KEY_C[..8]]);
+    }
+    // With the word demanded nearby, the same rule loads and finds the key.
+    write(
+        dir.path(),
+        "team.toml",
+        format!("{TEAM_RULE}pattern = 'DEPLOY_SECRET_TOKEN={{KEY}}'\nnear = '(?i)vast'\n"),
+    );
+    write(
+        dir.path(),
+        "a.env",
+        format!("# vast.ai\nDEPLOY_SECRET_TOKEN={KEY_C}\n"),
+    );
+    let (json, code, stderr) = scan_json(dir.path(), &["--rules", "team.toml", "a.env"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(json["findings"][0]["rule"], "team.token");
+    // Key-file rules run on the whole file: no keyword needed.
+    write(
+        dir.path(),
+        "team.toml",
+        format!("{TEAM_RULE}path = 'deploy\\.key$'\npattern = '\\A{{KEY}}'\n"),
+    );
+    write(dir.path(), "deploy.key", KEY_C);
+    let (_, code, stderr) = scan_json(dir.path(), &["--rules", "team.toml", "deploy.key"]);
+    assert_eq!(code, 1, "{stderr}");
+}
+
+/// A `--rules` file's examples are run when it is loaded: a rule that misses
+/// its own example, or finds a key in its own negative example, is refused
+/// (by number: the example text is not echoed).
+#[test]
+fn rules_file_examples_run_at_load() {
+    let dir = TempDir::new().unwrap();
+    let rule = format!("{TEAM_RULE}pattern = '(?i:vast)_deploy_token=\\s*{{KEY}}'\n");
+    write(dir.path(), "a.env", "nothing\n");
+    write(
+        dir.path(),
+        "team.toml",
+        format!(
+            "{rule}examples = [\"vast_deploy_token={KEY_A}\", \"vast_deploy_token: {KEY_B}\"]\n"
+        ),
+    );
+    let wanted = ["team.toml:2", "rule team.token", "example 2 is not found"];
+    for args in [
+        &["scan", "--rules", "team.toml", "a.env"][..],
+        &["rules", "check", "--rules", "team.toml"],
+    ] {
+        assert_refused(
+            dir.path(),
+            args,
+            &wanted,
+            &[&KEY_B[..8], "vast_deploy_token:"],
+        );
+    }
+    write(
+        dir.path(),
+        "team.toml",
+        format!("{rule}negative_examples = [\"vast_deploy_token= {KEY_B}\"]\n"),
+    );
+    assert_refused(
+        dir.path(),
+        &["scan", "--rules", "team.toml", "a.env"],
+        &[
+            "team.toml:2",
+            "rule team.token",
+            "negative example 1 is matched",
+        ],
+        &[&KEY_B[..8]],
+    );
+    // Examples that hold: the file loads.
+    write(
+        dir.path(),
+        "team.toml",
+        format!("{rule}examples = [\"vast_deploy_token={KEY_A}\"]\nnegative_examples = [\"vast_deploy_token: {KEY_B}\"]\n"),
+    );
+    let (_, code, stderr) = scan_json(dir.path(), &["--rules", "team.toml", "a.env"]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+/// `rules list` shows a rule file's names and descriptions like any other
+/// untrusted text: keys redacted, control characters escaped.
+#[test]
+fn rules_list_shows_rule_file_text_as_untrusted() {
+    let dir = TempDir::new().unwrap();
+    write(
+        dir.path(),
+        "team.toml",
+        format!("[[rule]]\nid = \"team.x\"\nname = \"n \\u001b]0;owned\\u0007\"\ndescription = \"see {KEY_C}\"\nconfidence = \"high\"\npattern = '(?i:vast)_x={{KEY}}'\n"),
+    );
+    let output = vastleaks()
+        .current_dir(dir.path())
+        .args(["rules", "list", "--rules", "team.toml"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("team.x"), "{stdout}");
+    assert!(
+        !stdout.contains(KEY_C) && stdout.contains("97a1...40c5"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains('\u{1b}') && stdout.contains("\\x1b]0;owned"),
+        "{stdout}"
+    );
 }
 
 #[test]

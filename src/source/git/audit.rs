@@ -188,14 +188,14 @@ pub fn scan(
             // No claim that everything was scanned here: what could not be
             // read is reported as problems, and the exit code says it.
             "object database: {} ({} in {}, {} loose){}",
-            crate::report::plural(total, "object"),
-            crate::report::thousands(total - loose.len() as u64),
-            crate::report::plural(bundles.len() as u64, "pack"),
-            crate::report::thousands(loose.len() as u64),
+            crate::wording::plural(total, "object"),
+            crate::wording::thousands(total - loose.len() as u64),
+            crate::wording::plural(bundles.len() as u64, "pack"),
+            crate::wording::thousands(loose.len() as u64),
             if missing > 0 {
                 format!(
                     "; {} that its trees name missing (see the errors)",
-                    crate::report::plural(missing as u64, "object")
+                    crate::wording::plural(missing as u64, "object")
                 )
             } else {
                 String::new()

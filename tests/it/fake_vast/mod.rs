@@ -673,5 +673,5 @@ pub fn outcomes(stdout: &[u8]) -> HashMap<String, (String, Option<String>)> {
 
 /// The fingerprint vastleaks computes for `key`.
 pub fn fingerprint(key: &str) -> String {
-    vastleaks::finding::Fingerprint::of(key).to_string()
+    vastleaks::key::Fingerprint::of(key).to_string()
 }

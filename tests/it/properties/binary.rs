@@ -6,7 +6,7 @@ use std::path::Path;
 
 use proptest::prelude::*;
 
-use vastleaks::finding::Secret;
+use vastleaks::key::Secret;
 
 use super::{common, config, key};
 

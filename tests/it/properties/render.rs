@@ -9,9 +9,8 @@
 use proptest::prelude::*;
 use termcolor::NoColor;
 
-use vastleaks::finding::{
-    BlobOrigin, CommitInfo, Finding, Location, Origin, Reach, Secret, Suppression,
-};
+use vastleaks::finding::{BlobOrigin, CommitInfo, Finding, Location, Origin, Reach, Suppression};
+use vastleaks::key::Secret;
 use vastleaks::report::{self, Format, RenderOptions, Report, Summary};
 use vastleaks::rules::{Confidence, RuleSet};
 use vastleaks::scan::{Problem, ProblemKind, Subject};

@@ -12,9 +12,12 @@
 //! that found a key fails with 1 even when it also has holes, so the key is
 //! what people look at.
 
+pub mod fail_on;
+
 use std::process::ExitCode;
 
-use crate::finding::{Verification, VerifyStatus};
+pub use fail_on::FailOn;
+
 use crate::pipeline::Report;
 
 /// The exit codes users and CI rely on.
@@ -48,7 +51,7 @@ pub fn incompleteness(report: &Report) -> Option<String> {
     if summary.errors > 0 {
         Some(format!(
             "{} could not be read (see above)",
-            crate::report::plural(summary.errors, "input")
+            crate::wording::plural(summary.errors, "input")
         ))
     } else if summary.scanned == 0 && summary.skipped > 0 {
         Some(format!(
@@ -72,51 +75,5 @@ pub fn decide(report: &Report, policy: Policy) -> Exit {
         Exit::Error
     } else {
         Exit::Clean
-    }
-}
-
-/// Which findings make the exit code 1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum FailOn {
-    /// Any finding, whatever its verification.
-    Any,
-    /// Only keys verified live.
-    Live,
-    /// Keys verified live or whose status is unknown (anything not confirmed revoked).
-    Unknown,
-    /// No finding: report only (errors still exit 2). For CI steps that
-    /// should annotate without failing.
-    Never,
-}
-
-impl FailOn {
-    pub fn fails(self, verification: Option<&Verification>) -> bool {
-        let status = verification.map(|v| v.status);
-        match self {
-            FailOn::Any => true,
-            FailOn::Live => status == Some(VerifyStatus::Live),
-            FailOn::Unknown => status != Some(VerifyStatus::Revoked),
-            FailOn::Never => false,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fail_on() {
-        let v = |status| Verification {
-            status,
-            reason: None,
-            user_id: None,
-            key_id: None,
-        };
-        assert!(FailOn::Any.fails(Some(&v(VerifyStatus::Revoked))));
-        assert!(FailOn::Live.fails(Some(&v(VerifyStatus::Live))));
-        assert!(!FailOn::Live.fails(Some(&v(VerifyStatus::Unknown))));
-        assert!(FailOn::Unknown.fails(Some(&v(VerifyStatus::Unknown))));
-        assert!(!FailOn::Unknown.fails(Some(&v(VerifyStatus::Revoked))));
     }
 }
