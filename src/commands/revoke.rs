@@ -8,9 +8,8 @@ use serde::Serialize;
 
 use super::Exit;
 use crate::cli::RevokeArgs;
-use crate::finding::{
-    redact_key_shapes, Finding, Fingerprint, Location, Origin, Secret, VerifyStatus,
-};
+use crate::finding::{redact_key_shapes, Finding, Location, Origin, VerifyStatus};
+use crate::key::{Fingerprint, Secret};
 use crate::output::{redacting, write_diagnostics, write_problems};
 use crate::pipeline::{self, Report, ScanMode, Summary};
 use crate::report::Format;

@@ -9,7 +9,8 @@
 
 use std::collections::HashMap;
 
-use crate::finding::{Fingerprint, Secret, Verification, VerifyStatus};
+use crate::finding::{Verification, VerifyStatus};
+use crate::key::{Fingerprint, Secret};
 
 use super::report::{Report, VerifyCounts};
 

@@ -21,7 +21,8 @@ use reqwest::{redirect, Method, Url};
 pub use super::base::{ApiBase, DEFAULT_API_URL};
 pub use super::budget::{deadline_after, show_duration};
 use super::retry;
-use crate::finding::{Secret, UnknownReason};
+use crate::finding::UnknownReason;
+use crate::key::Secret;
 
 /// Answers larger than this are cut: classification needs a few fields only.
 const MAX_BODY: usize = 1 << 20;

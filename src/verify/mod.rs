@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 
 use reqwest::Method;
 
-use crate::finding::{Fingerprint, Secret, UnknownReason, Verification, VerifyStatus};
+use crate::finding::{UnknownReason, Verification, VerifyStatus};
+use crate::key::{Fingerprint, Secret};
 use crate::pipeline::{Checked, KeyChecker};
 use api::{show_duration, Answer, ApiBase, ApiClient, Limits, RetryNotice, RetryPolicy};
 use progress::Progress;
