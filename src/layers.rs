@@ -56,11 +56,7 @@ const LAYERS: &[(&str, u8, &str)] = &[
 
 /// Upward references still present: (from module prefix, to module
 /// prefix). Shrinks to empty; each entry is someone's open work.
-const ALLOWED: &[(&str, &str)] = &[
-    // A unit test in rules.rs checks that a rule compiles with the matcher
-    // (rules -> matcher, test code only).
-    ("rules", "matcher"),
-];
+const ALLOWED: &[(&str, &str)] = &[];
 
 /// Circles still present (each sorted). Shrinks to empty, like
 /// [`ALLOWED`].
@@ -68,8 +64,6 @@ const ALLOWED_CIRCLES: &[&[&str]] = &[
     // The git session runs the staged scan, which uses the session's
     // helpers (owned by the `origin` branch: source::git internals).
     &["source::git", "source::staged"],
-    // Only through the rules.rs unit test in ALLOWED.
-    &["matcher", "rules"],
 ];
 
 fn layer_of(module: &str) -> Option<(u8, &'static str)> {
@@ -420,7 +414,6 @@ fn the_checker_sees_what_it_must() {
         Some("source::git")
     );
     assert_eq!(module_of(Path::new("lib.rs")), None);
-    assert!(allowed("rules::compile", "matcher::target").is_some());
     assert!(allowed("report::json", "cli").is_none());
 }
 

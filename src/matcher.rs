@@ -298,6 +298,22 @@ const LINE_REACH: usize = 512;
 mod tests {
     use super::*;
 
+    /// `<key>` as text (a plist rule) and comments that leave `{KEY}` alone
+    /// load (see the rules' tests) and build a matcher.
+    #[test]
+    fn a_live_key_among_key_tags_and_comments_builds_a_matcher() {
+        for pattern in [
+            "<key>VastApiKey</key>\\s*<string>{KEY}</string>",
+            "(?x) vast \\s* = \\s* {KEY} # a comment",
+        ] {
+            let text = format!(
+                "[[rule]]\nid = \"x\"\nname = \"n\"\ndescription = \"d\"\nconfidence = \"high\"\npattern = '''{pattern}'''\n"
+            );
+            let set = RuleSet::parse(&text, "r.toml").unwrap();
+            assert!(Matcher::new(&set).is_ok(), "{pattern}");
+        }
+    }
+
     #[test]
     fn every_embedded_pattern_compiles() {
         // The embedded rules skip compilation when loaded; this is their check.

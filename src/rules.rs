@@ -395,13 +395,15 @@ mod tests {
             );
         }
         // `<key>` as text is fine (a plist rule), and so are comments that
-        // leave {KEY} alone.
+        // leave {KEY} alone (the matcher's tests build matchers of them).
         for pattern in [
             "<key>VastApiKey</key>\\s*<string>{KEY}</string>",
             "(?x) vast \\s* = \\s* {KEY} # a comment",
         ] {
-            let set = RuleSet::parse(&rule(pattern), "r.toml").unwrap();
-            assert!(crate::matcher::Matcher::new(&set).is_ok(), "{pattern}");
+            assert!(
+                RuleSet::parse(&rule(pattern), "r.toml").is_ok(),
+                "{pattern}"
+            );
         }
     }
 

@@ -12,6 +12,7 @@ mod ci_github;
 mod completions;
 mod dist_files;
 mod git_history;
+mod git_ranges;
 mod hostile;
 mod install_hook;
 mod install_script;

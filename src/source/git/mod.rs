@@ -18,6 +18,7 @@ pub mod pack_walk;
 pub mod promisor;
 pub mod provenance;
 pub mod range;
+pub mod range_pack;
 mod refs;
 pub mod tree;
 
@@ -291,8 +292,10 @@ impl Session {
     fn attribute(&mut self, parts: &mut ScanParts) {
         let repo = self.repo.to_thread_local();
         // One finding per key occurrence per object: the audit's key-file
-        // pass finds again what the content pass found (the same rule id
-        // wins as before: the smallest).
+        // pass finds again what the content pass found (the smallest rule id
+        // wins, as before). Findings made at once (staged paths) need no
+        // such step: each path is scanned once, and one scan reports a key
+        // once.
         let mut hits = std::mem::take(&mut parts.object_hits);
         hits.sort_by(|a, b| {
             (a.object, a.hit.location.offset, &a.hit.rule_id).cmp(&(
@@ -304,10 +307,6 @@ impl Session {
         hits.dedup_by(|a, b| {
             a.object == b.object && a.hit.location.offset == b.hit.location.offset
         });
-        let mut seen = std::collections::HashSet::new();
-        parts
-            .findings
-            .retain(|f| seen.insert((f.origin.path().map(str::to_string), f.location.offset)));
         let problems = &mut parts.problems;
         let ranks = match &self.request.mode {
             Mode::Audit => {

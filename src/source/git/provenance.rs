@@ -1,7 +1,8 @@
-//! Attribution, done after the scan and only for objects that had findings:
+//! Attribution, done after the scan and only for objects that had hits:
 //! which commit first introduced a blob and at which path, who wrote it and
 //! when, which refs reach that commit (or none: unreachable), and whether the
-//! key is still in the tree at HEAD.
+//! key is still in the tree at HEAD. This is where a hit in an object
+//! becomes a finding: its [`Origin`] is made here, whole, in one go.
 //!
 //! "Introduced by commit C" means the blob is somewhere in C's tree and in
 //! none of its parents' trees. That covers merges whose conflict resolution
@@ -109,7 +110,8 @@ fn staged_paths(repo: &gix::Repository, blobs: &[ObjectId]) -> HashMap<ObjectId,
     out
 }
 
-/// Attributes findings of the full-history audit.
+/// Makes the findings of the full-history audit: each hit with its
+/// attributed origin. Also returns when each attributed blob was introduced.
 pub fn attribute_audit(
     repo: &gix::Repository,
     commits: &[CommitMeta],
@@ -318,7 +320,7 @@ fn blob_at_path(finding: &Finding) -> Option<(&str, ObjectId)> {
     }
 }
 
-/// Attributes findings of a range scan: the introducing commit is already
+/// Makes the findings of a range scan: the introducing commit is already
 /// known from the diffs; the refs are the range's tips. "At HEAD" means the
 /// repository's HEAD, as in the audit, not the range's tip: scanning
 /// `main..feature` while on main asks whether main still has the key.
@@ -375,4 +377,48 @@ pub fn attribute_range(
         findings.push(hit.found_in(origin));
     }
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::test_id;
+
+    const KEY: &str = "38392aa0acddf808be3f8bc7f74f69351f1992ce2f3f3b4455da3295706fb7ad";
+
+    fn in_blob(blob: ObjectId, path: Option<&str>) -> Finding {
+        let mut finding = Finding::for_test(KEY, Origin::test_blob(path, None, None, None), 1, 1);
+        if let Origin::GitBlob(origin) = &mut finding.origin {
+            origin.blob = blob;
+        }
+        finding
+    }
+
+    #[test]
+    fn later_versions_fold_into_the_first_and_other_places_stay() {
+        let (old, new, elsewhere) = (test_id('1'), test_id('2'), test_id('3'));
+        let ranks: Ranks = [(old, (10, 1)), (new, (20, 2)), (elsewhere, (5, 1))].into();
+        let mut findings = vec![
+            in_blob(new, Some("a.env")),
+            in_blob(old, Some("a.env")),
+            in_blob(elsewhere, Some("b.env")),
+            // No path (dangling): nothing to fold it into.
+            in_blob(test_id('4'), None),
+            Finding::in_file(KEY, "a.env", 1, 1),
+        ];
+        assert_eq!(fold_versions(&mut findings, &ranks), 1);
+        let left: Vec<(Option<ObjectId>, String)> = findings
+            .iter()
+            .map(|f| (f.origin.object(), f.place()))
+            .collect();
+        assert_eq!(
+            left,
+            [
+                (Some(old), "a.env".to_string()),
+                (Some(elsewhere), "b.env".to_string()),
+                (Some(test_id('4')), format!("object {}", test_id('4'))),
+                (None, "a.env".to_string()),
+            ]
+        );
+    }
 }

@@ -200,12 +200,18 @@ impl DiffLevel {
 /// Which target blobs a tree contains, and at which paths.
 pub type Hits = Rc<Vec<(u32, String)>>;
 
+/// Which trees [`Containment`] need not read.
+type Skip<'r> = Box<dyn Fn(&gix::oid) -> bool + 'r>;
+
 /// Memoised "which targets does this tree contain" over many trees.
 pub struct Containment<'r> {
     repo: &'r gix::Repository,
     targets: gix::hashtable::HashMap<ObjectId, u32>,
     memo: gix::hashtable::HashMap<ObjectId, Hits>,
     empty: Hits,
+    /// Trees known to hold no target, which are not read (see
+    /// [`Containment::skipping`]).
+    skip: Option<Skip<'r>>,
 }
 
 impl<'r> Containment<'r> {
@@ -219,7 +225,19 @@ impl<'r> Containment<'r> {
                 .collect(),
             memo: Default::default(),
             empty: Rc::new(Vec::new()),
+            skip: None,
         }
+    }
+
+    /// Trees for which `skip` is true are taken to hold no target without
+    /// being read (the caller knows which trees can hold one).
+    pub fn skipping(mut self, skip: impl Fn(&gix::oid) -> bool + 'r) -> Self {
+        self.skip = Some(Box::new(skip));
+        self
+    }
+
+    fn skips(&self, tree: &gix::oid) -> bool {
+        self.skip.as_ref().is_some_and(|skip| skip(tree))
     }
 
     /// Targets in `tree` (recursively) with their paths. Names are only
@@ -234,6 +252,9 @@ impl<'r> Containment<'r> {
     ) -> Hits {
         if let Some(hits) = self.memo.get(&tree) {
             return hits.clone();
+        }
+        if self.skips(&tree) {
+            return self.empty.clone();
         }
         let mut stack = vec![self.open(tree, commit, problem)];
         loop {
@@ -260,6 +281,8 @@ impl<'r> Containment<'r> {
                         top.out
                             .extend(sub.iter().map(|(t, p)| (*t, format!("{name}/{p}"))));
                     }
+                } else if self.skips(&id) {
+                    // Holds no target.
                 } else if depth >= MAX_TREE_DEPTH {
                     problem(too_deep(&id, &format!("commit {commit}")));
                 } else {

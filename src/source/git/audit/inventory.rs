@@ -1,7 +1,7 @@
 //! Which objects the repository has, for checking tree entries without
 //! reading the objects they name.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use gix::odb::pack;
@@ -15,7 +15,8 @@ use gix::ObjectId;
 /// long history. A missing object whose 64-bit prefix collides with a present
 /// one would go unreported: odds of about n^2 / 2^65.
 pub struct Inventory {
-    ids: HashSet<u64, BuildHasherDefault<PrefixHasher>>,
+    /// Prefix -> a number for the object (for [`Links`]).
+    ids: HashMap<u64, u32, BuildHasherDefault<PrefixHasher>>,
 }
 
 impl Inventory {
@@ -25,18 +26,44 @@ impl Inventory {
             .map(|b| b.index.num_objects() as usize)
             .sum::<usize>()
             + loose.len();
-        let mut ids = HashSet::with_capacity_and_hasher(capacity, Default::default());
-        for bundle in packs {
-            for i in 0..bundle.index.num_objects() {
-                ids.insert(prefix(bundle.index.oid_at_index(i)));
-            }
+        let mut ids = HashMap::with_capacity_and_hasher(capacity, Default::default());
+        let all = packs
+            .iter()
+            .flat_map(|b| (0..b.index.num_objects()).map(|i| prefix(b.index.oid_at_index(i))))
+            .chain(loose.iter().map(|(_, id)| prefix(id)));
+        for id in all {
+            let next = u32::try_from(ids.len()).unwrap_or(u32::MAX);
+            ids.entry(id).or_insert(next);
         }
-        ids.extend(loose.iter().map(|(_, id)| prefix(id)));
         Inventory { ids }
     }
 
     pub fn contains(&self, id: &gix::oid) -> bool {
-        self.ids.contains(&prefix(id))
+        self.ids.contains_key(&prefix(id))
+    }
+
+    /// The object's number, when the repository has it.
+    pub fn position(&self, id: &gix::oid) -> Option<u32> {
+        self.ids.get(&prefix(id)).copied()
+    }
+}
+
+/// Tree -> subtree links of the whole object database, objects named by
+/// their [`Links::position`].
+pub struct Links {
+    /// (subtree, tree) pairs, in no particular order.
+    pub edges: Vec<(u32, u32)>,
+    inventory: Inventory,
+}
+
+impl Links {
+    pub fn new(edges: Vec<(u32, u32)>, inventory: Inventory) -> Links {
+        Links { edges, inventory }
+    }
+
+    /// A number for each object of the repository (`None`: not in it).
+    pub fn position(&self, id: &gix::oid) -> Option<u32> {
+        self.inventory.position(id)
     }
 }
 

@@ -8,6 +8,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 /// indicatif draws it; with `--progress always` and no terminal (a CI log,
 /// `2>&1 | tee`) it is drawn anyway through [`ForcedStderr`].
 pub fn progress_bar(show: bool, total: u64) -> ProgressBar {
+    progress_bar_of(show, total, "objects")
+}
+
+/// [`progress_bar`] counting `what` ("commits", "blobs").
+pub fn progress_bar_of(show: bool, total: u64, what: &str) -> ProgressBar {
     if !show {
         return ProgressBar::hidden();
     }
@@ -17,9 +22,9 @@ pub fn progress_bar(show: bool, total: u64) -> ProgressBar {
         ProgressDrawTarget::term_like_with_hz(Box::new(ForcedStderr), 2)
     };
     let bar = ProgressBar::with_draw_target(Some(total), target);
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} {human_pos}/{human_len} objects [{bar:30}] {elapsed}, about {eta} left",
-    ) {
+    if let Ok(style) = ProgressStyle::with_template(&format!(
+        "{{spinner}} {{human_pos}}/{{human_len}} {what} [{{bar:30}}] {{elapsed}}, about {{eta}} left"
+    )) {
         bar.set_style(style.progress_chars("=> "));
     }
     bar

@@ -27,6 +27,8 @@ pub struct Sink<'a> {
     missing: Mutex<Vec<(ObjectId, ObjectId, String)>>,
     /// Submodule entries seen (their objects live in another repository).
     submodules: Mutex<Vec<String>>,
+    /// (subtree, tree) links, when [`super::Hooks::edges`] asks for them.
+    edges: Option<Mutex<Vec<(u32, u32)>>>,
     inventory: &'a Inventory,
     pub max_file_size: u64,
     hash: gix::hash::Kind,
@@ -43,6 +45,7 @@ impl<'a> Sink<'a> {
         hash: gix::hash::Kind,
         bar: &'a ProgressBar,
         inventory: &'a Inventory,
+        hooks: super::Hooks,
     ) -> Self {
         Sink {
             scanner,
@@ -51,6 +54,7 @@ impl<'a> Sink<'a> {
             key_files: Mutex::new(Vec::new()),
             missing: Mutex::new(Vec::new()),
             submodules: Mutex::new(Vec::new()),
+            edges: hooks.edges.then(|| Mutex::new(Vec::new())),
             inventory,
             max_file_size: request.max_file_size,
             hash,
@@ -148,6 +152,7 @@ impl<'a> Sink<'a> {
     fn tree(&self, id: &gix::oid, data: &[u8]) {
         let names = self.key_file_rules
             && (!self.names_need_keyword || self.scanner.matcher().has_keyword(data));
+        let mut subtrees = Vec::new();
         for entry in gix::objs::TreeRefIter::from_bytes(data, self.hash) {
             let entry = match entry {
                 Ok(entry) => entry,
@@ -164,6 +169,13 @@ impl<'a> Sink<'a> {
                 lock(&self.submodules).push(entry.filename.to_string());
                 continue;
             }
+            if self.edges.is_some() && entry.mode.is_tree() {
+                let positions =
+                    (self.inventory.position(entry.oid)).zip(self.inventory.position(id));
+                if let Some(link) = positions {
+                    subtrees.push(link);
+                }
+            }
             if !self.inventory.contains(entry.oid) {
                 lock(&self.missing).push((
                     entry.oid.to_owned(),
@@ -178,6 +190,9 @@ impl<'a> Sink<'a> {
                 }
             }
         }
+        if let Some(edges) = &self.edges {
+            lock(edges).append(&mut subtrees);
+        }
     }
 
     pub fn into_parts(self) -> Gathered {
@@ -187,6 +202,7 @@ impl<'a> Sink<'a> {
             key_files: into_inner(self.key_files),
             missing: into_inner(self.missing),
             submodules: into_inner(self.submodules),
+            edges: self.edges.map(into_inner).unwrap_or_default(),
         }
     }
 }
@@ -198,6 +214,7 @@ pub struct Gathered {
     pub key_files: Vec<(ObjectId, String)>,
     missing: Vec<(ObjectId, ObjectId, String)>,
     submodules: Vec<String>,
+    edges: Vec<(u32, u32)>,
 }
 
 #[derive(Default)]
@@ -206,6 +223,7 @@ pub struct Totals {
     pub key_files: Vec<(ObjectId, String)>,
     pub missing: Vec<(ObjectId, ObjectId, String)>,
     pub submodules: Vec<String>,
+    pub edges: Vec<(u32, u32)>,
 }
 
 impl Totals {
@@ -215,6 +233,7 @@ impl Totals {
         self.key_files.append(&mut gathered.key_files);
         self.missing.append(&mut gathered.missing);
         self.submodules.append(&mut gathered.submodules);
+        self.edges.append(&mut gathered.edges);
     }
 }
 
