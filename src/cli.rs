@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::config_file::parse_size;
+use crate::outcome::FailOn;
 use crate::report::Format;
 use crate::untrusted::Redaction;
 use crate::verify::retry::parse_duration;
-use crate::verify::FailOn;
 
 /// The one exit policy (src/outcome.rs), as every help text states it.
 /// Commands that do not scan: they work or fail.
@@ -142,11 +143,6 @@ pub struct ScanArgs {
     /// Do not read `.vastleaks.toml`.
     #[arg(long)]
     pub no_config: bool,
-
-    /// The project configuration in effect, filled in by
-    /// `project_config::applied` before a command scans.
-    #[arg(skip)]
-    pub project: Option<std::sync::Arc<crate::project_config::ProjectConfig>>,
 
     /// Scan git history instead of files: every object in the repository
     /// (PATH is the repository, default `.`). With `--since-commit` or a
@@ -447,58 +443,9 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-/// Parses a size as people type it: `123`; `64K`, `100M`, `2G` and
-/// `64KiB`, `100MiB`, `2GiB` (powers of 2, as in earlier versions); `64k`,
-/// `64kB`, `100MB`, `2GB` (powers of 10, as disk vendors and `ls --si` write).
-pub fn parse_size(text: &str) -> Result<u64, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (digits, suffix) = text.split_at(split);
-    let multiplier: u64 = match suffix.trim_start() {
-        "" | "B" | "b" => 1,
-        "K" | "KiB" | "Ki" => 1 << 10,
-        "M" | "m" | "MiB" | "Mi" => 1 << 20,
-        "G" | "g" | "GiB" | "Gi" => 1 << 30,
-        "k" | "kB" | "KB" => 1_000,
-        "MB" => 1_000_000,
-        "GB" => 1_000_000_000,
-        other => {
-            return Err(format!(
-                "unknown size unit {other:?}: use K, M, G or KiB, MiB, GiB (powers of 2), or k, kB, MB, GB (powers of 10)"
-            ))
-        }
-    };
-    let value: u64 = digits
-        .parse()
-        .map_err(|_| format!("{text:?} is not a size like 500K, 100M, 1G or 10MB"))?;
-    value
-        .checked_mul(multiplier)
-        .ok_or_else(|| format!("{text:?} is too large"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("123"), Ok(123));
-        assert_eq!(parse_size("64K"), Ok(65536));
-        assert_eq!(parse_size("100m"), Ok(100 << 20));
-        assert_eq!(parse_size("10MB"), Ok(10_000_000));
-        assert_eq!(parse_size("10k"), Ok(10_000));
-        assert_eq!(parse_size("10kB"), Ok(10_000));
-        assert_eq!(parse_size("10MiB"), Ok(10 << 20));
-        assert_eq!(parse_size("10KiB"), Ok(10 << 10));
-        assert_eq!(parse_size("10K"), Ok(10 << 10));
-        assert_eq!(parse_size("2GB"), Ok(2_000_000_000));
-        assert!(parse_size("MB").is_err());
-        assert!(parse_size("99999999999999G").is_err());
-        assert!(parse_size("1X").is_err());
-        assert!(parse_size("lots").is_err());
-    }
 
     #[test]
     fn cli_definition_is_consistent() {

@@ -95,6 +95,37 @@ fn open_no_follow(path: &Path) -> std::io::Result<File> {
     File::open(path)
 }
 
+/// Parses a size as people type it: `123`; `64K`, `100M`, `2G` and
+/// `64KiB`, `100MiB`, `2GiB` (powers of 2, as in earlier versions); `64k`,
+/// `64kB`, `100MB`, `2GB` (powers of 10, as disk vendors and `ls --si` write).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, suffix) = text.split_at(split);
+    let multiplier: u64 = match suffix.trim_start() {
+        "" | "B" | "b" => 1,
+        "K" | "KiB" | "Ki" => 1 << 10,
+        "M" | "m" | "MiB" | "Mi" => 1 << 20,
+        "G" | "g" | "GiB" | "Gi" => 1 << 30,
+        "k" | "kB" | "KB" => 1_000,
+        "MB" => 1_000_000,
+        "GB" => 1_000_000_000,
+        other => {
+            return Err(format!(
+                "unknown size unit {other:?}: use K, M, G or KiB, MiB, GiB (powers of 2), or k, kB, MB, GB (powers of 10)"
+            ))
+        }
+    };
+    let value: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size like 500K, 100M, 1G or 10MB"))?;
+    value
+        .checked_mul(multiplier)
+        .ok_or_else(|| format!("{text:?} is too large"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,5 +154,23 @@ mod tests {
                 Err(ConfigFileError::NotRegular)
             ));
         }
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("123"), Ok(123));
+        assert_eq!(parse_size("64K"), Ok(65536));
+        assert_eq!(parse_size("100m"), Ok(100 << 20));
+        assert_eq!(parse_size("10MB"), Ok(10_000_000));
+        assert_eq!(parse_size("10k"), Ok(10_000));
+        assert_eq!(parse_size("10kB"), Ok(10_000));
+        assert_eq!(parse_size("10MiB"), Ok(10 << 20));
+        assert_eq!(parse_size("10KiB"), Ok(10 << 10));
+        assert_eq!(parse_size("10K"), Ok(10 << 10));
+        assert_eq!(parse_size("2GB"), Ok(2_000_000_000));
+        assert!(parse_size("MB").is_err());
+        assert!(parse_size("99999999999999G").is_err());
+        assert!(parse_size("1X").is_err());
+        assert!(parse_size("lots").is_err());
     }
 }

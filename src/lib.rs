@@ -3,6 +3,8 @@
 //! Data flows one way: sources (files, stdin, git objects, staged blobs) hand
 //! bytes to the [`matcher`], which yields [`finding`]s; suppressions filter
 //! them; later stages may verify or revoke; [`report`] renders the result.
+//! [`pipeline::run`] is where a scan happens; commands build its plan from
+//! their arguments ([`resolve`]) and write its report ([`output`]).
 
 pub mod ci;
 pub mod cli;
@@ -11,11 +13,15 @@ pub mod config_file;
 pub mod finding;
 pub mod gitcli;
 pub mod key;
+mod layers;
 pub mod matcher;
 pub mod outcome;
+pub mod output;
+pub mod pipeline;
 pub mod project_config;
 pub mod report;
 pub mod report_file;
+pub mod resolve;
 pub mod revoke;
 pub mod rules;
 pub mod scan;

@@ -9,13 +9,39 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use globset::{Glob, GlobMatcher};
+use globset::{Glob, GlobBuilder, GlobMatcher};
 use serde::Serialize;
 
 use crate::config_file::{self, ConfigFileError};
 use crate::finding::{redact_key_shapes, Finding, Suppression};
 use crate::key::Fingerprint;
-use crate::project_config::AllowPath;
+
+/// Longest `allow-paths` pattern: reports print it next to every finding it
+/// suppressed.
+const MAX_PATTERN_LEN: usize = 1024;
+
+/// One path allowlist pattern (the project configuration's `allow-paths`).
+#[derive(Clone, Debug)]
+pub struct AllowPath {
+    /// As written in the file (reports show it: it is what suppressed).
+    pub pattern: String,
+    pub matcher: GlobMatcher,
+}
+
+/// One `allow-paths` pattern, compiled: `*` stays within a directory.
+pub fn allow_path(pattern: String) -> Result<AllowPath, String> {
+    if pattern.is_empty() || pattern.len() > MAX_PATTERN_LEN {
+        return Err("allow-paths: a pattern must be 1 to 1024 characters".to_string());
+    }
+    let glob = GlobBuilder::new(&pattern)
+        .literal_separator(true)
+        .build()
+        .map_err(|err| format!("allow-paths: invalid glob ({})", err.kind()))?;
+    Ok(AllowPath {
+        pattern,
+        matcher: glob.compile_matcher(),
+    })
+}
 
 /// The ignore file looked up at each scan root.
 pub const IGNORE_FILE_NAME: &str = ".vastleaksignore";
@@ -132,10 +158,12 @@ impl Suppressions {
     }
 
     /// Reads the ignore file at `path` if it exists (see
-    /// [`crate::config_file`] for what is refused).
+    /// [`crate::config_file`] for what is refused); `name` is how reports
+    /// name it.
     pub fn load_ignore_file(
         &mut self,
         path: &Path,
+        name: &str,
     ) -> Result<Vec<IgnoreFileError>, ConfigFileError> {
         let text = match config_file::read(path) {
             Ok(text) => text,
@@ -143,15 +171,15 @@ impl Suppressions {
             Err(err) => return Err(err),
         };
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Ok(self.add_ignore_file(&text, &crate::source::files::display_path(path), &base))
+        Ok(self.add_ignore_file(&text, name, &base))
     }
 
     /// Loads a baseline: a JSON report from an earlier run. Its fingerprints
-    /// are suppressed wherever they appear.
-    pub fn load_baseline(&mut self, path: &Path) -> anyhow::Result<usize> {
+    /// are suppressed wherever they appear; `name` is how reports name it.
+    pub fn load_baseline(&mut self, path: &Path, name: &str) -> anyhow::Result<usize> {
         let text = config_file::read(path)
             .with_context(|| format!("--baseline {}: cannot use it; pass a JSON report written by `vastleaks scan --format json`", path.display()))?;
-        self.add_baseline(&text, &crate::source::files::display_path(path))
+        self.add_baseline(&text, name)
     }
 
     /// Adds the fingerprints of a baseline report's text; `name` says where

@@ -29,7 +29,7 @@ fuzz_target!(|data: &[u8]| {
     let path = scratch();
     std::fs::write(path, data).unwrap();
     let mut suppressions = Suppressions::default();
-    match suppressions.load_baseline(path) {
+    match suppressions.load_baseline(path, "baseline.json") {
         Ok(added) => {
             let json: serde_json::Value = serde_json::from_slice(data).unwrap();
             let findings = json["findings"].as_array().unwrap();

@@ -25,10 +25,13 @@ use super::plan::{Plan, Planner};
 use crate::cli::{CiGithubArgs, CiMode};
 use crate::gitcli::Git;
 use crate::outcome::Exit;
-use crate::report::{self, Format, RenderOptions, Report, Summary};
+use crate::output;
+use crate::pipeline::{self, Input, KeyChecker, ScanMode};
+use crate::report::{self, Format, RenderOptions, Report};
+use crate::resolve::{self, ScanSettings};
 use crate::rules::RuleSet;
 use crate::source::git::promisor::Promisor;
-use crate::source::git::{open_repository, Mode as GitMode, Range, Request as GitRequest};
+use crate::source::git::{open_repository, Mode as GitMode, Range};
 
 pub fn run(args: &CiGithubArgs) -> anyhow::Result<Exit> {
     let result = run_step(args);
@@ -57,9 +60,7 @@ pub fn run(args: &CiGithubArgs) -> anyhow::Result<Exit> {
 }
 
 fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
-    let mut args = args.clone();
-    args.scan = crate::project_config::applied_to_repository(&args.scan)?;
-    let args = &args;
+    let settings = ScanSettings::for_repository(&args.scan)?;
     if args.scan.output.show_secrets {
         bail!("--show-secrets is refused in CI: annotations, the job summary and SARIF are visible to anyone who can read the run; drop the option");
     }
@@ -81,9 +82,10 @@ fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
         CiMode::Range => Mode::Range,
     };
     let request = event::request(event, &payload, mode)?;
-    let rules = crate::commands::scan::load_scan_rules(&args.scan)?;
-    // Bad API options are usage errors, found before any fetch or scan.
-    let verifier = crate::commands::scan::prepare_verifier(&args.scan.verify)?;
+    let rules = settings.rules()?;
+    // Bad API options are usage errors, found before any fetch or scan. No
+    // progress display: a CI log is not a terminal.
+    let verifier = resolve::verifier(&args.scan.verify, false)?;
     let git = Git::new(&repo);
     let mut planner = Planner::new(&git, &args.remote);
     let plan = planner.plan(&request)?;
@@ -93,7 +95,17 @@ fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
         return Ok(Exit::Clean);
     }
 
-    let mut report = scan(&plan, &git, args, &repo, &rules)?;
+    let (input, fetched) = input_for(&plan, &git, args, &repo)?;
+    let scan = pipeline::Plan {
+        input,
+        rules: &rules,
+        limits: settings.limits(),
+        suppressions: settings.suppressions(),
+        notes: settings.notes(),
+        verify: settings.verify_step(verifier.as_ref().map(|v| v as &dyn KeyChecker)),
+    };
+    let mut report = pipeline::run(&scan, None)?;
+    report.summary.notes.splice(0..0, fetched);
     let mut notes = vec![plan.reason().to_string()];
     if let Plan::Commits { commits, .. } = &plan {
         notes.push(format!(
@@ -104,12 +116,6 @@ fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
     notes.extend(planner.fetched.iter().cloned());
     notes.append(&mut report.summary.notes);
     report.summary.notes = notes;
-    if let Some(verifier) = &verifier {
-        verifier.verify_report(&mut report);
-    }
-    if args.scan.verify.only_live {
-        crate::commands::scan::keep_only_live(&mut report);
-    }
 
     let sarif = sarif_path(args);
     crate::report_file::write(
@@ -143,12 +149,12 @@ fn run_step(args: &CiGithubArgs) -> anyhow::Result<Exit> {
     }
     match workspace_prefix(&git) {
         Some(prefix) if args.scan.output.format == Format::Github => {
-            crate::commands::scan::emit(&prefixed(&report, &prefix), &rules, &args.scan.output)?
+            output::emit(&prefixed(&report, &prefix), &rules, &args.scan.output)?
         }
-        _ => crate::commands::scan::emit(&report, &rules, &args.scan.output)?,
+        _ => output::emit(&report, &rules, &args.scan.output)?,
     }
 
-    Ok(crate::commands::scan::exit_for(&report, &args.scan))
+    Ok(output::exit_code(&report, settings.policy()))
 }
 
 /// The one repository the step scans (the positional PATH, default `.`).
@@ -208,21 +214,23 @@ fn print_plan(plan: &Plan, fetched: &[String]) -> anyhow::Result<()> {
     }
 }
 
-/// Runs the scan the plan calls for through the same code as `scan --git`
-/// (full audit) and `scan --git BASE..HEAD` (a range, here with as many
-/// tips and hidden commits as the plan has: nothing is written into the
-/// checkout to squeeze them into one base). A partial clone first gets the
-/// objects the scan needs ([`backfill`]).
-fn scan(
+/// What the event's plan calls for, as pipeline input: the same as `scan
+/// --git` (full audit) and `scan --git BASE..HEAD` (a range, here with as
+/// many tips and hidden commits as the plan has: nothing is written into
+/// the checkout to squeeze them into one base). A partial clone first gets
+/// the objects the scan needs ([`backfill`]); the note saying so comes back
+/// with the input.
+fn input_for(
     plan: &Plan,
     git: &Git,
     args: &CiGithubArgs,
     repo: &Path,
-    rules: &RuleSet,
-) -> anyhow::Result<Report> {
+) -> anyhow::Result<(Input, Option<String>)> {
     let mode = match plan {
-        Plan::Nothing { .. } => return Ok(empty_report()),
-        Plan::Commits { commits, .. } if commits.is_empty() => return Ok(empty_report()),
+        Plan::Nothing { .. } => return Ok((Input::Nothing(ScanMode::Range), None)),
+        Plan::Commits { commits, .. } if commits.is_empty() => {
+            return Ok((Input::Nothing(ScanMode::Range), None))
+        }
         Plan::Full { .. } => GitMode::Audit,
         Plan::Commits { tips, excludes, .. } => GitMode::Range(Range {
             tips: tips.clone(),
@@ -237,28 +245,12 @@ fn scan(
         };
         fetched = backfill(git, &args.remote, repo, &scope)?;
     }
-    let mut scan_args = args.scan.clone();
-    scan_args.paths = vec![repo.to_path_buf()];
-    let request = GitRequest {
+    let input = Input::Git {
         repo: repo.to_path_buf(),
         mode,
-        jobs: args.scan.jobs,
-        max_file_size: args.scan.max_file_size(),
         progress: false,
     };
-    let mut report = crate::commands::scan::collect_with(&scan_args, rules, Some(request), false)?;
-    report.summary.notes.splice(0..0, fetched);
-    Ok(report)
-}
-
-fn empty_report() -> Report {
-    Report {
-        summary: Summary {
-            mode: "range".to_string(),
-            ..Summary::default()
-        },
-        ..Report::default()
-    }
+    Ok((input, fetched))
 }
 
 /// Where the repository sits inside `GITHUB_WORKSPACE` (`sub/dir/`), when

@@ -6,13 +6,14 @@ use std::io::{BufRead, IsTerminal, Read, Write};
 use anyhow::{bail, Context};
 use serde::Serialize;
 
-use super::scan::{collect, load_scan_rules, redacting, write_diagnostics, write_problems};
 use super::Exit;
 use crate::cli::RevokeArgs;
-use crate::finding::{
-    redact_key_shapes, Finding, Fingerprint, Location, Origin, Secret, VerifyStatus,
-};
-use crate::report::{Format, Report, Summary};
+use crate::finding::{redact_key_shapes, Finding, Location, Origin, VerifyStatus};
+use crate::key::{Fingerprint, Secret};
+use crate::output::{redacting, write_diagnostics, write_problems};
+use crate::pipeline::{self, Report, ScanMode, Summary};
+use crate::report::Format;
+use crate::resolve::{self, ScanSettings};
 use crate::revoke::{Action, AuditRecord, Outcome, Revoker};
 use crate::rules::Confidence;
 use crate::vast_api::MANAGE_KEYS_URL;
@@ -26,7 +27,8 @@ enum Mode {
 }
 
 pub fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
-    let scan = &crate::project_config::applied(&args.scan)?;
+    let scan = &args.scan;
+    let settings = ScanSettings::new(scan)?;
     if !matches!(
         scan.output.format,
         Format::Human | Format::Json | Format::Jsonl
@@ -55,17 +57,16 @@ pub fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
         || scan
             .verify
             .fail_on
-            .is_some_and(|f| f != crate::verify::FailOn::Any)
+            .is_some_and(|f| f != crate::outcome::FailOn::Any)
     {
         bail!("--only-live and --fail-on apply to `vastleaks scan`; revoke always verifies and acts only on live keys (use --fingerprint to choose keys)");
     }
-    let rules = load_scan_rules(scan)?;
-    let mut verify_args = scan.verify.clone();
-    verify_args.verify = true;
-    let verifier = Verifier::new(&verify_args)?.with_progress(crate::verify::progress::wanted(
-        scan.progress,
-        scan.output.quiet,
-    ));
+    let rules = settings.rules()?;
+    // Revoke always verifies: a key is revoked only once verified live.
+    let verifier = Verifier::new(&resolve::verify_options(
+        &scan.verify,
+        resolve::progress_wanted(scan.progress, scan.output.quiet),
+    ))?;
 
     let mut report = if args.stdin {
         keys_from_stdin()?
@@ -73,7 +74,7 @@ pub fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
         if scan.paths.iter().any(|p| p.as_os_str() == "-") {
             bail!("`revoke -` is not supported: use `revoke --stdin` with one key per line");
         }
-        collect(scan, &rules)?
+        pipeline::run(&settings.plan(&rules, None)?, None)?
     };
     if !wanted.is_empty() {
         report.findings.retain(|f| wanted.contains(&f.fingerprint));
@@ -84,10 +85,9 @@ pub fn run(args: &RevokeArgs) -> anyhow::Result<Exit> {
         {
             bail!("--fingerprint {fp}: no such key in this scan; run `vastleaks scan` on the same paths to list the fingerprints");
         }
-        report.summary.findings = report.findings.len() as u64;
-        report.summary.keys = report.distinct_keys() as u64;
+        report.recount();
     }
-    verifier.verify_report(&mut report);
+    pipeline::verify(&mut report, &verifier);
     let mut err = redacting(termcolor::NoColor::new(std::io::stderr()), &scan.output);
     if scan.output.quiet {
         write_problems(&report, true, &mut err)
@@ -380,15 +380,14 @@ fn keys_from_stdin() -> anyhow::Result<Report> {
     let mut report = Report {
         findings,
         summary: Summary {
-            mode: "stdin".to_string(),
+            mode: ScanMode::Stdin,
             scanned: 1,
             bytes: text.len() as u64,
             ..Summary::default()
         },
         ..Report::default()
     };
-    report.summary.findings = report.findings.len() as u64;
-    report.summary.keys = report.distinct_keys() as u64;
+    report.recount();
     Ok(report)
 }
 
@@ -398,7 +397,7 @@ struct AuditDocument<'a> {
     tool: crate::report::json::Tool,
     api: String,
     audit: &'a [AuditRecord],
-    verification: Option<&'a crate::verify::VerifyCounts>,
+    verification: Option<&'a pipeline::VerifyCounts>,
 }
 
 /// Human lines or JSON, to stdout or `-o FILE`.

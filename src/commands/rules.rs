@@ -6,7 +6,7 @@ use crate::matcher::Matcher;
 use crate::untrusted;
 
 pub fn run(args: &RulesArgs) -> anyhow::Result<Exit> {
-    let rules = super::scan::load_rules(&args.rule_files)?;
+    let rules = crate::resolve::load_rules(&args.rule_files)?;
     match args.action {
         RulesAction::List => {
             for rule in rules.rules() {

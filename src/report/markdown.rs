@@ -320,7 +320,7 @@ mod tests {
     fn clean_report_says_so() {
         let report = Report {
             summary: Summary {
-                mode: "git".into(),
+                mode: crate::report::ScanMode::Git,
                 scanned: 12,
                 bytes: 2048,
                 notes: vec!["push to main: 2 commits".into()],
@@ -355,7 +355,7 @@ mod tests {
         let report = Report {
             findings: vec![committed, finding("x.env")],
             summary: Summary {
-                mode: "git".into(),
+                mode: crate::report::ScanMode::Git,
                 keys: 1,
                 findings: 2,
                 ..Summary::default()

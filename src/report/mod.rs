@@ -1,4 +1,5 @@
-//! Reports: the end of the pipeline. Every format renders the same [`Report`].
+//! Reports: the end of the pipeline. Every format renders the same [`Report`]
+//! (made by [`crate::pipeline`]).
 //!
 //! Keys are redacted as `--redact` says (partially by default, not at all
 //! with `--show-secrets`); the choice is made once, carried by
@@ -6,15 +7,9 @@
 
 use std::io::{self};
 
-use std::time::Duration;
 use termcolor::WriteColor;
 
-use serde::Serialize;
-
-use crate::finding::Finding;
 use crate::rules::Rule;
-use crate::scan::Problem;
-use crate::suppress::StaleIgnore;
 
 pub mod github;
 pub mod human;
@@ -39,57 +34,16 @@ pub enum Format {
     Markdown,
 }
 
-/// Everything a scan found and saw.
-#[derive(Clone, Debug, Default)]
-pub struct Report {
-    /// Findings that count.
-    pub findings: Vec<Finding>,
-    /// Findings that a marker, ignore entry or baseline suppressed; each has
-    /// [`Finding::suppression`] set. Reported, never dropped.
-    pub suppressed: Vec<Finding>,
-    /// In a range scan, the suppressed findings whose suppression the range
-    /// itself adds (a new ignore entry, a marker in changed content, a
-    /// changed baseline): what a reviewer must look at.
-    pub added_suppressions: Vec<Finding>,
-    pub problems: Vec<Problem>,
-    pub stale_ignores: Vec<StaleIgnore>,
-    pub summary: Summary,
-}
-
-/// Counts for the summary line and the JSON `summary` object. No timestamps
-/// or durations in serialised form: a report used as a baseline must not churn.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Summary {
-    /// What was scanned: `files`, `stdin`, `git`, `staged`, `range`.
-    pub mode: String,
-    /// Files, blobs or messages scanned.
-    pub scanned: u64,
-    pub bytes: u64,
-    pub findings: u64,
-    /// Distinct keys among the findings.
-    pub keys: u64,
-    /// Findings hidden by inline markers, the ignore file or the baseline.
-    pub suppressed: u64,
-    pub skipped: u64,
-    pub errors: u64,
-    /// Extra facts worth a line (e.g. "shallow repository").
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
-    #[serde(skip)]
-    pub elapsed: Duration,
-    /// Verification counts, when `--verify` ran.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub verification: Option<crate::verify::VerifyCounts>,
-}
+pub use crate::pipeline::{Report, ScanMode, Summary};
 
 impl Summary {
     /// "12 files", "1 staged blob", "3 objects": what was scanned, pluralised.
     pub fn scanned_phrase(&self) -> String {
-        let unit = match self.mode.as_str() {
-            "files" => "file",
-            "stdin" => "input",
-            "staged" => "staged blob",
-            _ => "object",
+        let unit = match self.mode {
+            ScanMode::Files => "file",
+            ScanMode::Stdin => "input",
+            ScanMode::Staged => "staged blob",
+            ScanMode::Git | ScanMode::Range => "object",
         };
         plural(self.scanned, unit)
     }
@@ -119,16 +73,6 @@ pub struct RenderOptions<'a> {
     pub redaction: crate::untrusted::Redaction,
     /// All rules in effect (SARIF lists them).
     pub rules: &'a [Rule],
-}
-
-impl Report {
-    /// Number of distinct keys among the findings.
-    pub fn distinct_keys(&self) -> usize {
-        let mut fps: Vec<_> = self.findings.iter().map(|f| &f.fingerprint).collect();
-        fps.sort();
-        fps.dedup();
-        fps.len()
-    }
 }
 
 /// Writes `report` in `format`. Only human output uses colour.

@@ -19,7 +19,7 @@ use std::io::{self, Write};
 
 use serde_json::{json, Value};
 
-use super::{RenderOptions, Report};
+use super::{RenderOptions, Report, ScanMode};
 use crate::finding::{redact_key_shapes, Finding, Place, VerifyStatus};
 use crate::rules::{Confidence, Rule};
 use crate::vast_api::{manage_keys_url, MANAGE_KEYS_URL};
@@ -77,7 +77,7 @@ pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) 
                 "informationUri": information_uri(),
                 "rules": rules,
             }},
-            "automationDetails": { "id": automation_id(&report.summary.mode) },
+            "automationDetails": { "id": automation_id(report.summary.mode) },
             "results": results,
             "columnKind": "unicodeCodePoints",
         }],
@@ -88,11 +88,10 @@ pub fn write(report: &Report, options: &RenderOptions<'_>, out: &mut dyn Write) 
 
 /// The run's category: one per kind of scan, so that each kind only closes
 /// its own alerts (`vastleaks/full/`, `vastleaks/range/`, ...).
-pub fn automation_id(mode: &str) -> String {
+pub fn automation_id(mode: ScanMode) -> String {
     let kind = match mode {
-        "git" => "full",
-        "" => "files",
-        other => other,
+        ScanMode::Git => "full",
+        other => other.name(),
     };
     format!("vastleaks/{kind}/")
 }
@@ -301,12 +300,12 @@ mod tests {
         serde_json::from_slice(&out).unwrap()
     }
 
-    fn report(mode: &str, findings: Vec<Finding>, suppressed: Vec<Finding>) -> Report {
+    fn report(mode: ScanMode, findings: Vec<Finding>, suppressed: Vec<Finding>) -> Report {
         Report {
             findings,
             suppressed,
             summary: Summary {
-                mode: mode.to_string(),
+                mode,
                 ..Summary::default()
             },
             ..Report::default()
@@ -315,15 +314,21 @@ mod tests {
 
     #[test]
     fn each_kind_of_run_has_its_own_category() {
-        let ids: Vec<String> = ["git", "range", "files", "staged", "stdin"]
-            .iter()
-            .map(|mode| {
-                render(&report(mode, vec![], vec![]))["runs"][0]["automationDetails"]["id"]
-                    .as_str()
-                    .unwrap()
-                    .to_string()
-            })
-            .collect();
+        let ids: Vec<String> = [
+            ScanMode::Git,
+            ScanMode::Range,
+            ScanMode::Files,
+            ScanMode::Staged,
+            ScanMode::Stdin,
+        ]
+        .into_iter()
+        .map(|mode| {
+            render(&report(mode, vec![], vec![]))["runs"][0]["automationDetails"]["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
         assert_eq!(
             ids,
             [
@@ -345,7 +350,7 @@ mod tests {
         }));
         let commit = Finding::for_test(KEY, message, 1, 18);
         let stdin = Finding::for_test(KEY, Origin::Stdin, 2, 3);
-        let sarif = render(&report("range", vec![commit, stdin], vec![]));
+        let sarif = render(&report(ScanMode::Range, vec![commit, stdin], vec![]));
         let results = &sarif["runs"][0]["results"];
         let commit = &results[0]["locations"][0];
         assert_eq!(
@@ -370,7 +375,7 @@ mod tests {
     #[test]
     fn files_keep_their_physical_location_only() {
         let file = Finding::in_file(KEY, "a b/.env", 2, 14);
-        let sarif = render(&report("files", vec![file], vec![]));
+        let sarif = render(&report(ScanMode::Files, vec![file], vec![]));
         let location = &sarif["runs"][0]["results"][0]["locations"][0];
         assert_eq!(
             location["physicalLocation"]["artifactLocation"]["uri"],
@@ -393,7 +398,11 @@ mod tests {
         revoked.verification.as_mut().unwrap().status = VerifyStatus::Revoked;
         let mut medium = Finding::in_file(KEY, "a", 1, 1);
         medium.confidence = Confidence::Medium;
-        let sarif = render(&report("files", vec![live, revoked, medium], vec![]));
+        let sarif = render(&report(
+            ScanMode::Files,
+            vec![live, revoked, medium],
+            vec![],
+        ));
         let severities: Vec<&str> = sarif["runs"][0]["results"]
             .as_array()
             .unwrap()
@@ -426,7 +435,7 @@ mod tests {
         baseline.suppression = Some(Suppression::Baseline {
             file: format!("old-{KEY}.json"),
         });
-        let sarif = render(&report("files", vec![], vec![inline, baseline]));
+        let sarif = render(&report(ScanMode::Files, vec![], vec![inline, baseline]));
         let results = &sarif["runs"][0]["results"];
         assert_eq!(results[0]["suppressions"][0]["kind"], "inSource");
         assert_eq!(results[1]["suppressions"][0]["kind"], "external");

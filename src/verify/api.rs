@@ -19,8 +19,10 @@ use reqwest::Client;
 use reqwest::{redirect, Method, Url};
 
 pub use super::base::{ApiBase, DEFAULT_API_URL};
+pub use super::budget::{deadline_after, show_duration};
 use super::retry;
-use crate::finding::{Secret, UnknownReason};
+use crate::finding::UnknownReason;
+use crate::key::Secret;
 
 /// Answers larger than this are cut: classification needs a few fields only.
 const MAX_BODY: usize = 1 << 20;
@@ -386,37 +388,6 @@ enum Attempt {
     Broken(UnknownReason, String),
 }
 use Attempt::{Broken, Cut};
-
-/// `now + budget`, or as far as the clock goes (the budget is at most 24 h,
-/// so this never saturates in practice; it just cannot panic).
-pub fn deadline_after(budget: Duration) -> Instant {
-    let now = Instant::now();
-    let mut budget = budget;
-    loop {
-        if let Some(end) = now.checked_add(budget) {
-            return end;
-        }
-        budget /= 2;
-    }
-}
-
-/// `2s`, `1.5s`, `250ms`, `5m`: for messages.
-pub fn show_duration(duration: Duration) -> String {
-    if duration == Duration::MAX {
-        return "forever".to_string();
-    }
-    let secs = duration.as_secs();
-    if secs == 0 {
-        return format!("{}ms", duration.subsec_millis());
-    }
-    if secs >= 120 && secs % 60 == 0 && duration.subsec_nanos() == 0 {
-        return format!("{}m", secs / 60);
-    }
-    if duration.subsec_millis() == 0 {
-        return format!("{secs}s");
-    }
-    format!("{:.1}s", duration.as_secs_f64())
-}
 
 /// Describes a transport error without the URL (it holds no key, but the
 /// message stays short) and classifies it.

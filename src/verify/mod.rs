@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod base;
+pub mod budget;
 pub mod progress;
 pub mod retry;
 
@@ -16,11 +17,10 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
-use serde::Serialize;
 
-use crate::cli::VerifyArgs;
-use crate::finding::{Fingerprint, Secret, UnknownReason, Verification, VerifyStatus};
-use crate::report::Report;
+use crate::finding::{UnknownReason, Verification, VerifyStatus};
+use crate::key::{Fingerprint, Secret};
+use crate::pipeline::{Checked, KeyChecker};
 use api::{show_duration, Answer, ApiBase, ApiClient, Limits, RetryNotice, RetryPolicy};
 use progress::Progress;
 
@@ -38,25 +38,34 @@ pub struct KeyCheck {
     pub requests: u32,
 }
 
-/// Counts for the summary line and the JSON `summary.verification` object.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct VerifyCounts {
-    pub live: u64,
-    pub revoked: u64,
-    pub unknown: u64,
-    /// HTTP requests sent, retries included.
-    #[serde(skip)]
-    pub requests: u64,
-    #[serde(skip)]
-    pub api: String,
-    #[serde(skip)]
-    pub elapsed: Duration,
+pub use crate::outcome::FailOn;
+pub use crate::pipeline::VerifyCounts;
+
+/// How to verify, as resolved values (the command line's `--verify-*`
+/// options and `--api-url`/`VAST_URL`, decided by the command).
+#[derive(Clone, Debug)]
+pub struct VerifyOptions {
+    /// The API base; `None` (or blank) is production.
+    pub api_url: Option<String>,
+    /// Keys checked at once.
+    pub jobs: usize,
+    /// Total per request.
+    pub timeout: Duration,
+    /// The whole verification phase (and one call without a deadline of
+    /// its own).
+    pub deadline: Duration,
+    /// Retries after the first attempt.
+    pub retries: u32,
+    /// First backoff; doubles each retry.
+    pub backoff: Duration,
+    /// Show keys checked / total and retry waits on stderr.
+    pub progress: bool,
 }
 
 pub struct Verifier {
     client: ApiClient,
     jobs: usize,
-    /// `--verify-deadline`: the whole of [`Verifier::verify_report`].
+    /// `--verify-deadline`: the whole of [`Verifier::check_all`].
     deadline: Duration,
     /// Show keys checked / total and retry waits on stderr.
     progress: bool,
@@ -65,30 +74,23 @@ pub struct Verifier {
 impl Verifier {
     /// Validates the API base and builds the client. Fails (exit 2) on a base
     /// URL that would send keys somewhere unsafe.
-    pub fn new(args: &VerifyArgs) -> anyhow::Result<Verifier> {
-        let base = api_base(args.api_url.as_deref())?;
+    pub fn new(options: &VerifyOptions) -> anyhow::Result<Verifier> {
+        let base = api_base(options.api_url.as_deref())?;
         let retry = RetryPolicy {
-            retries: args.verify_retries,
-            backoff: args.verify_backoff,
+            retries: options.retries,
+            backoff: options.backoff,
             max_wait: MAX_SERVER_WAIT,
         };
         let limits = Limits {
-            request: args.verify_timeout,
-            call: args.verify_deadline,
+            request: options.timeout,
+            call: options.deadline,
         };
         Ok(Verifier {
             client: ApiClient::new(base, limits, retry)?,
-            jobs: args.verify_jobs.max(1),
-            deadline: args.verify_deadline,
-            progress: false,
+            jobs: options.jobs.max(1),
+            deadline: options.deadline,
+            progress: options.progress,
         })
-    }
-
-    /// Shows progress on stderr during [`Verifier::verify_report`] (see
-    /// [`progress::wanted`]). Off by default.
-    pub fn with_progress(mut self, show: bool) -> Verifier {
-        self.progress = show;
-        self
     }
 
     pub fn client(&self) -> &ApiClient {
@@ -128,23 +130,16 @@ impl Verifier {
         }
     }
 
-    /// Checks every distinct key of `report` once, `--verify-jobs` at a time,
-    /// and fills in `verification` on every finding. Details of `unknown`
-    /// outcomes become summary notes.
+    /// Checks every key of `keys` once, `--verify-jobs` at a time. Details
+    /// of `unknown` outcomes become notes. The pipeline applies the result
+    /// ([`crate::pipeline::apply`]).
     ///
     /// The whole phase ends by `--verify-deadline`: keys not started by then
     /// are not sent at all, and requests or waits still running are cut;
     /// all of them are `unknown (deadline)`.
-    pub fn verify_report(&self, report: &mut Report) -> HashMap<Fingerprint, KeyCheck> {
+    pub fn check_all(&self, keys: &[(Fingerprint, Secret)]) -> Checked {
         let started = Instant::now();
         let until = api::deadline_after(self.deadline);
-        let mut keys: Vec<(&Fingerprint, &Secret)> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for finding in &report.findings {
-            if seen.insert(&finding.fingerprint) {
-                keys.push((&finding.fingerprint, &finding.secret));
-            }
-        }
         let next = AtomicUsize::new(0);
         let results: Mutex<HashMap<Fingerprint, KeyCheck>> = Mutex::new(HashMap::new());
         let workers = self.jobs.min(keys.len());
@@ -164,13 +159,13 @@ impl Verifier {
                     });
                     progress.checked();
                     if let Ok(mut results) = results.lock() {
-                        results.insert((*fingerprint).clone(), check);
+                        results.insert(fingerprint.clone(), check);
                     }
                 });
             }
         });
         progress.finish();
-        let order: Vec<Fingerprint> = keys.iter().map(|(fp, _)| (*fp).clone()).collect();
+        let order: Vec<Fingerprint> = keys.iter().map(|(fp, _)| fp.clone()).collect();
         let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
         // Keys no worker reached before the deadline: never sent.
         for fingerprint in &order {
@@ -183,7 +178,7 @@ impl Verifier {
                 });
         }
         let mut unsent = 0u64;
-
+        let mut notes = Vec::new();
         let mut counts = VerifyCounts {
             api: self.client.base().to_string(),
             ..VerifyCounts::default()
@@ -206,29 +201,33 @@ impl Verifier {
                     } else if let (Some(reason), Some(detail)) =
                         (check.verification.reason, &check.detail)
                     {
-                        report
-                            .summary
-                            .notes
-                            .push(format!("key {fingerprint}: unknown ({reason}): {detail}"));
+                        notes.push(format!("key {fingerprint}: unknown ({reason}): {detail}"));
                     }
                 }
             }
         }
         if unsent > 0 {
-            report.summary.notes.push(format!(
+            notes.push(format!(
                 "{} not checked: the --verify-deadline of {} ran out (unknown (deadline))",
                 crate::wording::plural(unsent, "key"),
                 show_duration(self.deadline)
             ));
         }
-        for finding in &mut report.findings {
-            if let Some(check) = results.get(&finding.fingerprint) {
-                finding.verification = Some(check.verification.clone());
-            }
-        }
         counts.elapsed = started.elapsed();
-        report.summary.verification = Some(counts);
-        results
+        Checked {
+            verifications: results
+                .into_iter()
+                .map(|(fingerprint, check)| (fingerprint, check.verification))
+                .collect(),
+            counts,
+            notes,
+        }
+    }
+}
+
+impl KeyChecker for Verifier {
+    fn check_keys(&self, keys: &[(Fingerprint, Secret)]) -> Checked {
+        self.check_all(keys)
     }
 }
 
@@ -263,32 +262,6 @@ pub fn classify_current(answer: &Answer, base: &ApiBase) -> (Verification, Optio
     )
 }
 
-/// Which findings make the exit code 1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum FailOn {
-    /// Any finding, whatever its verification.
-    Any,
-    /// Only keys verified live.
-    Live,
-    /// Keys verified live or whose status is unknown (anything not confirmed revoked).
-    Unknown,
-    /// No finding: report only (errors still exit 2). For CI steps that
-    /// should annotate without failing.
-    Never,
-}
-
-impl FailOn {
-    pub fn fails(self, verification: Option<&Verification>) -> bool {
-        let status = verification.map(|v| v.status);
-        match self {
-            FailOn::Any => true,
-            FailOn::Live => status == Some(VerifyStatus::Live),
-            FailOn::Unknown => status != Some(VerifyStatus::Revoked),
-            FailOn::Never => false,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -306,20 +279,5 @@ mod tests {
             classify_current(&answer, &base).0.status,
             VerifyStatus::Revoked
         );
-    }
-
-    #[test]
-    fn fail_on() {
-        let v = |status| Verification {
-            status,
-            reason: None,
-            user_id: None,
-            key_id: None,
-        };
-        assert!(FailOn::Any.fails(Some(&v(VerifyStatus::Revoked))));
-        assert!(FailOn::Live.fails(Some(&v(VerifyStatus::Live))));
-        assert!(!FailOn::Live.fails(Some(&v(VerifyStatus::Unknown))));
-        assert!(FailOn::Unknown.fails(Some(&v(VerifyStatus::Unknown))));
-        assert!(!FailOn::Unknown.fails(Some(&v(VerifyStatus::Revoked))));
     }
 }

@@ -6,23 +6,10 @@
 //! and a failure by status code or error kind: never the key, never
 //! anything from the API's answer (it holds personal data).
 
-use std::io::IsTerminal;
-
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::api::{show_duration, RetryNotice};
-use crate::cli::ProgressWhen;
 use crate::finding::Fingerprint;
-
-/// Whether to show progress: `--progress always`, or `auto` on a terminal
-/// without `--quiet` (the same rule as the git audit's bar).
-pub fn wanted(when: ProgressWhen, quiet: bool) -> bool {
-    match when {
-        ProgressWhen::Always => true,
-        ProgressWhen::Never => false,
-        ProgressWhen::Auto => !quiet && std::io::stderr().is_terminal(),
-    }
-}
 
 /// The bar; hidden (every call a no-op) when not wanted.
 pub struct Progress {

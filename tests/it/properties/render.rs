@@ -119,7 +119,7 @@ fn report_of(secret: Secret, p: &Planted) -> Report {
             fingerprint: "0123456789abcdef".into(),
         }],
         summary: Summary {
-            mode: "git".into(),
+            mode: report::ScanMode::Git,
             scanned: 2,
             bytes: 100,
             findings: 1,

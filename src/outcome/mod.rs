@@ -12,10 +12,13 @@
 //! that found a key fails with 1 even when it also has holes, so the key is
 //! what people look at.
 
+pub mod fail_on;
+
 use std::process::ExitCode;
 
-use crate::report::Report;
-use crate::verify::FailOn;
+pub use fail_on::FailOn;
+
+use crate::pipeline::Report;
 
 /// The exit codes users and CI rely on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -14,27 +14,23 @@
 //! scanned commits started from, a note says so. Command-line flags win over
 //! every value it sets.
 
-use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+mod discover;
+mod history;
 
-use anyhow::{bail, Context};
-use globset::{GlobBuilder, GlobMatcher};
+use std::path::{Component, Path, PathBuf};
+
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::cli::ScanArgs;
-use crate::config_file::{self, ConfigFileError};
+pub use discover::load;
+
+use crate::outcome::fail_on::FailOn;
 use crate::rules::{elide_quoted, line_of, RuleSet};
-use crate::source::files::display_path;
-use crate::source::git::{Mode, Session};
-use crate::verify::FailOn;
+use crate::source::git::Session;
+use crate::suppress::{allow_path, AllowPath};
 
 /// The file looked up at the scan root (the work-tree root in git modes).
 pub const CONFIG_FILE_NAME: &str = ".vastleaks.toml";
-
-/// Longest `allow-paths` pattern: reports print it next to every finding it
-/// suppressed.
-const MAX_PATTERN_LEN: usize = 1024;
 
 /// The keys a configuration file may hold (named in unknown-key errors).
 const KEYS: [&str; 4] = ["allow-paths", "rules", "max-file-size", "fail-on"];
@@ -48,14 +44,6 @@ struct RawConfig {
     rules: Vec<Spanned<String>>,
     max_file_size: Option<Spanned<String>>,
     fail_on: Option<Spanned<String>>,
-}
-
-/// One `allow-paths` pattern.
-#[derive(Clone, Debug)]
-pub struct AllowPath {
-    /// As written in the file (reports show it: it is what suppressed).
-    pub pattern: String,
-    pub matcher: GlobMatcher,
 }
 
 /// One configuration file in use.
@@ -86,150 +74,11 @@ pub struct ProjectConfig {
     pub fail_on: Option<(FailOn, String)>,
 }
 
-/// `args` with the project configuration that applies to it (none with
-/// `--no-config`). Every command that scans calls this first.
-pub fn applied(args: &ScanArgs) -> anyhow::Result<ScanArgs> {
-    let mut args = args.clone();
-    if args.project.is_none() {
-        let git = crate::commands::scan::git_request(&args).ok().flatten();
-        args.project = load(&args, git)?.map(Arc::new);
-    }
-    Ok(args)
-}
-
-/// As [`applied`], for `ci github`, which always scans the repository at its
-/// PATH as git history.
-pub fn applied_to_repository(args: &ScanArgs) -> anyhow::Result<ScanArgs> {
-    let mut probe = args.clone();
-    probe.git = true;
-    probe.staged = false;
-    probe.files = false;
-    let git = crate::commands::scan::git_request(&probe).ok().flatten();
-    let mut args = args.clone();
-    args.project = load(&args, git)?.map(Arc::new);
-    Ok(args)
-}
-
-/// Finds and reads the configuration for a scan (`git`: the git scan the
-/// arguments ask for, if any).
-fn load(
-    args: &ScanArgs,
-    git: Option<crate::source::git::Request>,
-) -> anyhow::Result<Option<ProjectConfig>> {
-    if args.no_config {
-        return Ok(None);
-    }
-    let mut config = ProjectConfig::default();
-    if let Some(file) = &args.config {
-        let text = config_file::read(file).map_err(|err| match err {
-            ConfigFileError::NotFound => anyhow::anyhow!(
-                "--config {}: not found; pass an existing configuration file",
-                file.display()
-            ),
-            err => anyhow::anyhow!("--config {}: {err}", file.display()),
-        })?;
-        let bases = match &git {
-            Some(_) => vec![PathBuf::new()],
-            None => file_roots(args),
-        };
-        let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
-        let source = Source {
-            name: display_path(file),
-            text,
-            bases,
-            rules: RuleFiles::Dir(dir),
-            in_repository: false,
-        };
-        config.add(source)?;
-        return Ok(Some(config));
-    }
-    if let Some(request) = git {
-        // Not a repository: the scan itself reports that.
-        let Ok(session) = Session::open(request) else {
-            return Ok(None);
-        };
-        match session
-            .ignore_file()
-            .and_then(|f| f.parent().map(Path::to_path_buf))
-        {
-            Some(work_tree) => {
-                let path = work_tree.join(CONFIG_FILE_NAME);
-                if let Some(text) = read_discovered(&path, CONFIG_FILE_NAME)? {
-                    config.add(Source {
-                        name: CONFIG_FILE_NAME.to_string(),
-                        text,
-                        bases: vec![PathBuf::new()],
-                        rules: RuleFiles::Dir(work_tree),
-                        in_repository: true,
-                    })?;
-                }
-            }
-            // A bare repository: the configuration committed at HEAD.
-            None => {
-                let name = format!("HEAD:{CONFIG_FILE_NAME}");
-                let text = session
-                    .committed_file("HEAD", CONFIG_FILE_NAME)
-                    .with_context(|| format!("{name}: cannot use it; fix or remove it"))?;
-                if let Some(text) = text {
-                    config.add(Source {
-                        name,
-                        text,
-                        bases: vec![PathBuf::new()],
-                        rules: RuleFiles::Committed(&session),
-                        in_repository: true,
-                    })?;
-                }
-            }
-        }
-    } else {
-        for base in file_roots(args) {
-            let path = base.join(CONFIG_FILE_NAME);
-            let name = display_path(&path);
-            if let Some(text) = read_discovered(&path, &name)? {
-                config.add(Source {
-                    name,
-                    text,
-                    bases: vec![base.clone()],
-                    rules: RuleFiles::Dir(base),
-                    in_repository: false,
-                })?;
-            }
-        }
-    }
-    Ok((!config.files.is_empty()).then_some(config))
-}
-
-/// Files mode: the directories given (their configuration files apply),
-/// else the current directory (only files given, as pre-commit passes them,
-/// or standard input).
-fn file_roots(args: &ScanArgs) -> Vec<PathBuf> {
-    let dirs: Vec<PathBuf> = args
-        .paths
-        .iter()
-        .filter(|p| p.as_os_str() != "-" && p.is_dir())
-        .map(|p| normalized(p))
-        .collect();
-    if dirs.is_empty() {
-        vec![PathBuf::new()]
-    } else {
-        dirs
-    }
-}
-
 /// `./sub/` as `sub`, `.` as the empty path: the form finding paths have.
-fn normalized(path: &Path) -> PathBuf {
+pub(super) fn normalized(path: &Path) -> PathBuf {
     path.components()
         .filter(|c| !matches!(c, Component::CurDir))
         .collect()
-}
-
-/// A discovered configuration file's text; `None` when there is none.
-fn read_discovered(path: &Path, name: &str) -> anyhow::Result<Option<String>> {
-    match config_file::read(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(ConfigFileError::NotFound) => Ok(None),
-        Err(err) => bail!("{name}: {err} (or pass --no-config to scan without it)"),
-    }
 }
 
 /// Where the rule files a configuration names are read from.
@@ -292,7 +141,7 @@ impl ProjectConfig {
             self.rules.extend(set);
         }
         if let Some(size) = raw.max_file_size {
-            let value = crate::cli::parse_size(size.get_ref()).map_err(|_| {
+            let value = crate::config_file::parse_size(size.get_ref()).map_err(|_| {
                 at(
                     size.span().start,
                     "max-file-size: not a size like \"500K\", \"100M\", \"1G\" or \"10MB\"",
@@ -328,21 +177,6 @@ impl ProjectConfig {
         });
         Ok(())
     }
-}
-
-/// One `allow-paths` pattern, compiled: `*` stays within a directory.
-fn allow_path(pattern: String) -> Result<AllowPath, String> {
-    if pattern.is_empty() || pattern.len() > MAX_PATTERN_LEN {
-        return Err("allow-paths: a pattern must be 1 to 1024 characters".to_string());
-    }
-    let glob = GlobBuilder::new(&pattern)
-        .literal_separator(true)
-        .build()
-        .map_err(|err| format!("allow-paths: invalid glob ({})", err.kind()))?;
-    Ok(AllowPath {
-        pattern,
-        matcher: glob.compile_matcher(),
-    })
 }
 
 /// How many findings a `fail-on` value counts, for combining several files.
@@ -427,131 +261,6 @@ fn safe_message(message: &str) -> String {
         }
     }
     out
-}
-
-impl ScanArgs {
-    /// `--max-file-size`, else the configuration's, else 100 MiB.
-    pub fn max_file_size(&self) -> u64 {
-        const DEFAULT: u64 = 100 << 20;
-        self.max_file_size
-            .or_else(|| self.project.as_ref()?.max_file_size.as_ref().map(|s| s.0))
-            .unwrap_or(DEFAULT)
-    }
-
-    /// `--fail-on`, else the configuration's, else `any`. A configured
-    /// `live` or `unknown` applies only with `--verify`: without it no key is
-    /// verified, and `live` would let every finding pass.
-    pub fn fail_on(&self) -> FailOn {
-        if let Some(fail_on) = self.verify.fail_on {
-            return fail_on;
-        }
-        match self.project.as_ref().and_then(|p| p.fail_on.as_ref()) {
-            Some((FailOn::Live | FailOn::Unknown, _)) if !self.verify.verify => FailOn::Any,
-            Some((fail_on, _)) => *fail_on,
-            None => FailOn::Any,
-        }
-    }
-}
-
-/// Adds the configuration's path allowlists to `suppressions`.
-pub fn add_allowlists(args: &ScanArgs, suppressions: &mut crate::suppress::Suppressions) {
-    for file in args.project.iter().flat_map(|p| &p.files) {
-        suppressions.add_allow_paths(&file.name, &file.bases, &file.allow_paths);
-    }
-}
-
-/// Adds the `allow-paths` of the configuration in use as it was committed at
-/// `rev` (a range's base, named `label` in reports), so a range scan can
-/// tell the suppressions its own commits add from those it started with.
-/// A base configuration that cannot be parsed contributes nothing (it is
-/// not what this scan uses, so it is not reported again).
-pub fn add_committed_allowlists(
-    args: &ScanArgs,
-    session: &Session,
-    rev: &str,
-    label: &str,
-    suppressions: &mut crate::suppress::Suppressions,
-) {
-    if args.project.is_none() {
-        return;
-    }
-    let path = match &args.config {
-        Some(file) => match session.tree_path(file) {
-            Some(path) => path,
-            None => return,
-        },
-        None => CONFIG_FILE_NAME.to_string(),
-    };
-    let Some(raw) = session
-        .committed_file(rev, &path)
-        .ok()
-        .flatten()
-        .and_then(|text| toml::from_str::<RawConfig>(&text).ok())
-    else {
-        return;
-    };
-    let paths: Vec<AllowPath> = raw
-        .allow_paths
-        .into_iter()
-        .filter_map(|p| allow_path(p.into_inner()).ok())
-        .collect();
-    suppressions.add_allow_paths(&format!("{label}:{path}"), &[PathBuf::new()], &paths);
-}
-
-/// What a reader of the report must know about the configuration: a
-/// `fail-on` that lets findings pass, and a configuration that the scanned
-/// commits (or uncommitted changes) change.
-pub fn notes(args: &ScanArgs, session: Option<&Session>) -> Vec<String> {
-    let Some(project) = &args.project else {
-        return Vec::new();
-    };
-    let mut notes = Vec::new();
-    if let Some((value, file)) = &project.fail_on {
-        let effective = args.fail_on();
-        if args.verify.fail_on.is_none() && effective == *value && *value != FailOn::Any {
-            let what = match value {
-                FailOn::Never => "no finding fails the run",
-                FailOn::Live => "only keys verified live fail the run",
-                _ => "keys verified revoked do not fail the run",
-            };
-            notes.push(format!(
-                "fail-on = \"{}\" from {file}: {what} (--fail-on any overrides it)",
-                clap::ValueEnum::to_possible_value(value)
-                    .map(|v| v.get_name().to_string())
-                    .unwrap_or_default()
-            ));
-        }
-    }
-    let Some(session) = session else {
-        return notes;
-    };
-    for file in project.files.iter().filter(|f| f.in_repository) {
-        let committed_at = |rev: &str| {
-            session
-                .committed_file(rev, CONFIG_FILE_NAME)
-                .ok()
-                .flatten()
-                .is_some_and(|text| text == file.text)
-        };
-        let why = match session.mode() {
-            // The range starts from its hidden commits: a configuration none
-            // of them has is one the scanned commits brought (or edited).
-            Mode::Range(range) if !range.hidden.iter().any(|rev| committed_at(rev)) => format!(
-                "is not the one the scanned range {} starts from: the scanned commits change it (or it has uncommitted changes)",
-                range.label()
-            ),
-            Mode::Range(_) => continue,
-            _ if !committed_at("HEAD") => {
-                "differs from the one committed at HEAD (uncommitted or staged changes)".to_string()
-            }
-            _ => continue,
-        };
-        notes.push(format!(
-            "the configuration {} {why}; review it: it decides what is suppressed and what fails",
-            file.name
-        ));
-    }
-    notes
 }
 
 #[cfg(test)]
