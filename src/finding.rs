@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-pub use crate::key::{Fingerprint, Secret};
+use crate::key::{Fingerprint, Secret};
 use crate::rules::Confidence;
 
 mod origin;

@@ -9,7 +9,7 @@
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::api::{show_duration, RetryNotice};
-use crate::finding::Fingerprint;
+use crate::key::Fingerprint;
 
 /// The bar; hidden (every call a no-op) when not wanted.
 pub struct Progress {

@@ -18,9 +18,8 @@ use gix::ObjectId;
 use super::graph::{reaching_refs, Graph};
 use super::tree::Containment;
 use super::{describe_commit, CommitMeta};
-use crate::finding::{
-    BlobOrigin, CommitInfo, CommitOrigin, Finding, Fingerprint, Origin, Reach, TagOrigin,
-};
+use crate::finding::{BlobOrigin, CommitInfo, CommitOrigin, Finding, Origin, Reach, TagOrigin};
+use crate::key::Fingerprint;
 use crate::scan::{GitObject, ObjectHit, Problem, ProblemKind, Subject};
 
 /// Distinct blob ids among the hits, in a stable order.
