@@ -31,3 +31,8 @@ pub mod untrusted;
 pub mod vast_api;
 pub mod verify;
 pub mod wording;
+
+/// `build.rs`'s reading of the git directory, unit-tested with the library.
+#[cfg(test)]
+#[path = "../build/git_head.rs"]
+mod git_head;
