@@ -104,6 +104,18 @@ pub struct Verification {
     pub key_id: Option<i64>,
 }
 
+impl Verification {
+    /// Could not tell whether the key is live, and why.
+    pub fn unknown(reason: UnknownReason) -> Verification {
+        Verification {
+            status: VerifyStatus::Unknown,
+            reason: Some(reason),
+            user_id: None,
+            key_id: None,
+        }
+    }
+}
+
 /// Why a finding does not count towards the exit code. A suppressed finding
 /// is never dropped: it stays in the report, marked, so that a pull request
 /// cannot hide its own key without the reviewer seeing it.

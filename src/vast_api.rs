@@ -56,15 +56,6 @@ pub fn error_text(body: &[u8]) -> String {
     text.to_ascii_lowercase()
 }
 
-fn unknown(reason: UnknownReason) -> Verification {
-    Verification {
-        status: VerifyStatus::Unknown,
-        reason: Some(reason),
-        user_id: None,
-        key_id: None,
-    }
-}
-
 /// Maps a final [`CURRENT_USER`] answer (status and body; `refused_redirect`
 /// names the host of a redirect that was not followed) to an outcome, with a
 /// detail line naming `base` when the outcome is not plain. Only `id` and
@@ -81,7 +72,7 @@ pub fn classify_current(
 ) -> (Verification, Option<String>) {
     if let Some(host) = refused_redirect {
         return (
-            unknown(UnknownReason::UnexpectedResponse),
+            Verification::unknown(UnknownReason::UnexpectedResponse),
             Some(format!(
                 "HTTP {status} redirect to another host ({host}) not followed: the key is only sent to {base}"
             )),
@@ -106,7 +97,7 @@ pub fn classify_current(
                     None,
                 ),
                 None => (
-                    unknown(UnknownReason::UnexpectedResponse),
+                    Verification::unknown(UnknownReason::UnexpectedResponse),
                     Some(format!(
                         "HTTP 200 from {base} without a JSON object holding an integer `id`"
                     )),
@@ -163,18 +154,18 @@ pub fn classify_current(
                 )
             };
             (
-                unknown(reason),
+                Verification::unknown(reason),
                 Some(format!("HTTP {status} from {base}: {what}")),
             )
         }
         404 => (
-            unknown(UnknownReason::UnexpectedResponse),
+            Verification::unknown(UnknownReason::UnexpectedResponse),
             Some(format!(
                 "HTTP 404 from {base}: is the API base (--api-url/VAST_URL) right?"
             )),
         ),
         status => (
-            unknown(UnknownReason::UnexpectedResponse),
+            Verification::unknown(UnknownReason::UnexpectedResponse),
             Some(format!("HTTP {status} from {base}")),
         ),
     }

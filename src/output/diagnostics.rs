@@ -119,34 +119,34 @@ const SUPPRESSED_SHOWN: usize = 20;
 /// Keys are written partially redacted; under `--redact full` the
 /// [`crate::untrusted::Redactor`] around `err` removes what is left of them.
 fn write_suppressed(report: &Report, err: &mut dyn WriteColor) -> std::io::Result<()> {
-    for finding in &report.added_suppressions {
+    // What suppressed a finding: an ignore-file path or a config pattern,
+    // both from the repository.
+    let by = |finding: &crate::finding::Finding| {
         let by = finding
             .suppression
             .as_ref()
             .map(ToString::to_string)
             .unwrap_or_default();
+        untrusted::escape_controls(&by).into_owned()
+    };
+    for finding in &report.added_suppressions {
         writeln!(
             err,
             "vastleaks: warning: this change adds the suppression of {} {} (fingerprint {}, by {}): review it",
             untrusted::escape_controls(&finding.position()),
             finding.secret.redacted(),
             finding.fingerprint,
-            untrusted::escape_controls(&by)
+            by(finding)
         )?;
     }
     for finding in report.suppressed.iter().take(SUPPRESSED_SHOWN) {
-        let by = finding
-            .suppression
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default();
         writeln!(
             err,
             "vastleaks: suppressed: {} {} fingerprint {} by {}",
             untrusted::escape_controls(&finding.position()),
             finding.secret.redacted(),
             finding.fingerprint,
-            untrusted::escape_controls(&by)
+            by(finding)
         )?;
     }
     if report.suppressed.len() > SUPPRESSED_SHOWN {

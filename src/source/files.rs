@@ -66,12 +66,13 @@ pub fn scan(options: &WalkOptions, scanner: &Scanner, collector: &Collector) {
         Box::new(move |entry| {
             match entry {
                 Ok(entry) => {
-                    if entry.depth() > 0 {
-                        visits.record(entry.path());
-                    }
                     let file_type = entry.file_type();
                     let is_file = file_type.is_some_and(|t| t.is_file());
                     let is_dir = file_type.is_some_and(|t| t.is_dir());
+                    // Git tracks files and links, never directories.
+                    if entry.depth() > 0 && !is_dir {
+                        visits.record(entry.path());
+                    }
                     let is_symlink = entry.path_is_symlink() && !options.follow;
                     if is_symlink {
                         note_symlink(entry.path(), collector);
@@ -154,19 +155,7 @@ fn scan_file(path: &Path, max_file_size: u64, scanner: &Scanner, collector: &Col
     }
     if len > DEFAULT_WINDOW as u64 {
         // Big files are read in windows: memory per thread stays bounded.
-        let outcome = collector.scan_stream(
-            scanner,
-            &mut file,
-            &Origin::File {
-                path: display.clone(),
-            },
-            StreamOptions {
-                window: DEFAULT_WINDOW,
-                limit: Some(max_file_size),
-            },
-            &mut |_| {},
-        );
-        return report_stream_outcome(&display, &outcome, max_file_size, collector);
+        return scan_windows(&mut file, display, max_file_size, scanner, collector);
     }
     let mut bytes = Vec::new();
     // Like std::fs::read: a failed allocation is an error, not an abort.
@@ -218,9 +207,21 @@ fn scan_named_stream(path: &Path, max_file_size: u64, scanner: &Scanner, collect
             )
         }
     };
+    scan_windows(&mut file, display, max_file_size, scanner, collector);
+}
+
+/// Scans `file` in overlapping windows, at most `max_file_size` bytes of it,
+/// and reports what a limit cut off.
+fn scan_windows(
+    file: &mut std::fs::File,
+    display: String,
+    max_file_size: u64,
+    scanner: &Scanner,
+    collector: &Collector,
+) {
     let outcome = collector.scan_stream(
         scanner,
-        &mut file,
+        file,
         &Origin::File {
             path: display.clone(),
         },

@@ -123,7 +123,7 @@ impl Verifier {
                 }
             }
             Err(failure) => KeyCheck {
-                verification: unknown(failure.reason),
+                verification: Verification::unknown(failure.reason),
                 detail: Some(failure.detail),
                 requests: failure.attempts,
             },
@@ -172,7 +172,7 @@ impl Verifier {
             results
                 .entry(fingerprint.clone())
                 .or_insert_with(|| KeyCheck {
-                    verification: unknown(UnknownReason::Deadline),
+                    verification: Verification::unknown(UnknownReason::Deadline),
                     detail: None,
                     requests: 0,
                 });
@@ -238,15 +238,6 @@ pub fn api_base(configured: Option<&str>) -> anyhow::Result<ApiBase> {
     match configured.filter(|url| !url.trim().is_empty()) {
         Some(url) => ApiBase::parse(url, "--api-url/VAST_URL"),
         None => ApiBase::parse(crate::vast_api::DEFAULT_API_URL, "default API URL"),
-    }
-}
-
-fn unknown(reason: UnknownReason) -> Verification {
-    Verification {
-        status: VerifyStatus::Unknown,
-        reason: Some(reason),
-        user_id: None,
-        key_id: None,
     }
 }
 
